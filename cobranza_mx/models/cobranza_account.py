@@ -1,0 +1,152 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.assignment import balance
+
+AGING_BUCKETS = [
+    ('not_due', 'Not due'),
+    ('1_30', '1-30 days'),
+    ('31_60', '31-60 days'),
+    ('61_90', '61-90 days'),
+    ('91_180', '91-180 days'),
+    ('181_365', '181-365 days'),
+    ('365_plus', 'Over 365 days'),
+]
+
+
+def aging_bucket(days):
+    """Aging bucket of an account from the days its oldest invoice is overdue."""
+    if days is None or days <= 0:
+        return 'not_due'
+    for limit, key in ((30, '1_30'), (60, '31_60'), (90, '61_90'), (180, '91_180'), (365, '181_365')):
+        if days <= limit:
+            return key
+    return '365_plus'
+
+
+class CobranzaAccount(models.Model):
+    """The collection account of one customer in one company.
+
+    Its figures are written by the daily run (:meth:`cobranza.run._execute`);
+    people set the collector, the policy override and work its activities.
+    """
+    _name = 'cobranza.account'
+    _description = 'Collection Account'
+    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _order = 'priority desc, total_overdue desc, id'
+    _check_company_auto = True
+    _mail_post_access = 'read'
+
+    name = fields.Char(related='partner_id.name', store=True, index='trigram')
+    partner_id = fields.Many2one(
+        'res.partner', string="Customer", required=True, index=True, ondelete='restrict',
+        domain="[('parent_id', '=', False)]", tracking=True)
+    company_id = fields.Many2one('res.company', required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related='company_id.currency_id')
+    active = fields.Boolean(default=True)
+    collector_id = fields.Many2one(
+        'res.users', index=True, tracking=True,
+        domain=lambda self: [('all_group_ids', 'in', self.env.ref('cobranza_mx.group_cobranza_collector').id)])
+    policy_id = fields.Many2one(
+        'cobranza.policy', string="Policy Override", tracking=True, check_company=True,
+        help="Use this policy for every invoice of the customer, whatever its segment.")
+    segment_id = fields.Many2one(related='partner_id.cobranza_segment_id', store=True, string="Segment")
+    state_id = fields.Many2one(related='partner_id.state_id', store=True, string="State")
+    city = fields.Char(related='partner_id.city')
+    phone = fields.Char(related='partner_id.phone')
+    email = fields.Char(related='partner_id.email')
+    vat = fields.Char(related='partner_id.vat', string="RFC")
+
+    # Written by the daily run.
+    stage_id = fields.Many2one('cobranza.stage', readonly=True, index=True, tracking=True,
+                               group_expand='_read_group_stage_ids')
+    stage_code = fields.Selection(related='stage_id.code', store=True, string="Stage Family")
+    stage_date = fields.Date(string="In Stage Since", readonly=True)
+    total_due = fields.Monetary(readonly=True)
+    total_overdue = fields.Monetary(readonly=True)
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True)
+    open_invoice_count = fields.Integer(string="Open Invoices", readonly=True)
+    overdue_bucket = fields.Selection(AGING_BUCKETS, readonly=True, index=True)
+    priority = fields.Float(readonly=True, digits=(16, 2), index=True)
+    next_action_date = fields.Date(readonly=True)
+    last_run_date = fields.Date(readonly=True)
+
+    invoice_ids = fields.One2many(
+        'account.move', 'cobranza_account_id', string="Invoices in Collection", readonly=True,
+        domain=[('state', '=', 'posted'), ('amount_residual', '>', 0)])
+    history_ids = fields.One2many('cobranza.stage.history', 'account_id', string="Stage History", readonly=True)
+
+    _partner_company_uniq = models.Constraint(
+        'UNIQUE(partner_id, company_id)', 'A customer has only one collection account per company.')
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        policies = self.env['cobranza.policy'].search([('company_id', 'in', [False, *self.env.companies.ids])])
+        return stages.search([('policy_id', 'in', policies.ids)])
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_open_invoices(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('account.action_move_out_invoice')
+        action['domain'] = [('cobranza_account_id', '=', self.id)]
+        action['context'] = {'default_move_type': 'out_invoice', 'create': False}
+        return action
+
+    def action_apply_assignment_rules(self):
+        self._check_supervisor()
+        accounts = self or self.search([('collector_id', '=', False), ('total_due', '>', 0)])
+        assigned = self.env['cobranza.assignment.rule']._assign(accounts, only_unassigned=not self)
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {
+                'type': 'success',
+                'message': self.env._("%(count)s collection accounts assigned.", count=len(assigned)),
+                'next': {'type': 'ir.actions.act_window_close'},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    def _check_supervisor(self):
+        if not self.env.user.has_group('cobranza_mx.group_cobranza_supervisor'):
+            raise UserError(self.env._("Only collection supervisors can assign collectors."))
+
+    def _assign_collector(self, collector):
+        """Assign ``collector`` (a res.users, or empty to unassign) to these accounts."""
+        self._check_supervisor()
+        if collector and not collector.has_group('cobranza_mx.group_cobranza_collector'):
+            raise UserError(self.env._("%(user)s is not a collector.", user=collector.name))
+        self.sudo().write({'collector_id': collector.id})
+
+    @api.model
+    def _balance_among(self, accounts, collectors):
+        """Spread ``accounts`` among ``collectors`` by overdue amount, counting what they already carry."""
+        if not collectors:
+            return {}
+        groups = self.sudo()._read_group(
+            [('collector_id', 'in', collectors.ids), ('id', 'not in', accounts.ids)],
+            ['collector_id'], ['total_overdue:sum'])
+        loads = dict.fromkeys(collectors.ids, 0.0)
+        loads.update({collector.id: overdue for collector, overdue in groups})
+        return balance([(a.id, a.total_overdue or a.total_due) for a in accounts], loads)
+
+    @api.model
+    def _ensure_accounts(self, company, partner_ids):
+        """Map each partner id to its collection account id in ``company``, creating missing ones."""
+        partner_ids = set(partner_ids)
+        existing = dict(self.with_context(active_test=False).sudo()._read_group(
+            [('company_id', '=', company.id), ('partner_id', 'in', list(partner_ids))],
+            ['partner_id'], ['id:min']))
+        result = {partner.id: account_id for partner, account_id in existing.items()}
+        missing = sorted(partner_ids - result.keys())
+        if missing:
+            created = self.sudo().with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True,
+                mail_notrack=True,
+            ).create([{'partner_id': pid, 'company_id': company.id} for pid in missing])
+            result.update(zip(missing, created.ids, strict=True))
+        return result

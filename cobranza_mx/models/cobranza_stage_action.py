@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CobranzaStageAction(models.Model):
+    """What happens when a collection account enters a stage.
+
+    Each ``action_type`` is executed by a ``_execute_<action_type>`` method that
+    receives the accounts entering the stage and the run date, so new kinds of
+    actions (reminders, visits, dictamen) are added with ``selection_add`` and one
+    method.
+    """
+    _name = 'cobranza.stage.action'
+    _description = 'Collection Stage Action'
+    _order = 'stage_id, sequence, id'
+
+    stage_id = fields.Many2one('cobranza.stage', required=True, ondelete='cascade', index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(compute='_compute_name', store=True, readonly=False)
+    active = fields.Boolean(default=True)
+    action_type = fields.Selection(
+        [('activity', 'Schedule an activity')], required=True, default='activity')
+    activity_type_id = fields.Many2one(
+        'mail.activity.type',
+        default=lambda self: self.env.ref('mail.mail_activity_data_call', raise_if_not_found=False))
+    activity_summary = fields.Char(string="Summary", translate=True)
+    activity_note = fields.Html(string="Note", translate=True)
+    activity_deadline_days = fields.Integer(string="Deadline (days)", default=1)
+    activity_user_id = fields.Many2one(
+        'res.users', string="Fallback Responsible",
+        help="Responsible when the account has no collector.")
+
+    @api.depends('action_type', 'activity_type_id', 'activity_summary')
+    def _compute_name(self):
+        labels = dict(self._fields['action_type']._description_selection(self.env))
+        for action in self:
+            detail = action.activity_summary or action.activity_type_id.name or ''
+            action.name = ' - '.join(filter(None, [labels.get(action.action_type), detail]))
+
+    def _execute(self, accounts, run_date):
+        """Run every active action of these stages for the accounts entering them."""
+        for action in self.filtered('active'):
+            getattr(action, '_execute_%s' % action.action_type)(accounts, run_date)
+
+    def _execute_activity(self, accounts, run_date):
+        model_id = self.env['ir.model']._get_id('cobranza.account')
+        activity_type = self.activity_type_id or self.env.ref('mail.mail_activity_data_todo')
+        deadline = run_date + timedelta(days=self.activity_deadline_days)
+        vals_list = []
+        for account in accounts:
+            user = account.collector_id or self.activity_user_id
+            if not user:
+                raise UserError(self.env._(
+                    "Stage %(stage)s schedules an activity but account %(account)s has no collector "
+                    "and the action has no fallback responsible.",
+                    stage=self.stage_id.name, account=account.display_name))
+            vals_list.append({
+                'res_model_id': model_id,
+                'res_id': account.id,
+                'activity_type_id': activity_type.id,
+                'summary': self.activity_summary or activity_type.summary or self.stage_id.name,
+                'note': self.activity_note,
+                'date_deadline': deadline,
+                'user_id': user.id,
+            })
+        self.env['mail.activity'].with_context(mail_activity_quick_update=True).create(vals_list)

@@ -1,0 +1,3 @@
+from . import test_install
+from . import test_stages
+from . import test_collection_run

@@ -1,0 +1,367 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import CobranzaCommon
+
+
+@tagged('post_install', '-at_install')
+class TestCollectionRun(CobranzaCommon):
+
+    def _due_for(self, days_overdue):
+        return self.run_date - timedelta(days=days_overdue)
+
+    def test_stage_boundaries(self):
+        """Both sides of every threshold of the default policy, including before the due date."""
+        expected = {
+            -6: False, -5: self.stage_preventive, 0: self.stage_preventive, 1: self.stage_administrative,
+            60: self.stage_administrative, 61: self.stage_extrajudicial, 180: self.stage_extrajudicial,
+            181: self.stage_judicial, 365: self.stage_judicial, 366: self.stage_uncollectable,
+        }
+        invoices = {days: self._invoice(self.customer_a, self._due_for(days)) for days in expected}
+        run = self._run()
+        for days, stage in expected.items():
+            invoice = invoices[days]
+            self.assertEqual(invoice.cobranza_stage_id, stage or self.env['cobranza.stage'],
+                             f"{days} days overdue")
+            self.assertEqual(invoice.cobranza_days_overdue, days)
+            self.assertEqual(invoice.cobranza_policy_id, self.policy)
+            self.assertEqual(invoice.cobranza_stage_date, self.run_date if stage else False)
+        self.assertEqual(run.state, 'done')
+        self.assertEqual(run.evaluated_count, len(expected))
+        self.assertEqual(run.changed_count, len(expected) - 1)
+        account = invoices[0].cobranza_account_id
+        self.assertEqual(account.stage_id, self.stage_uncollectable)
+        self.assertEqual(account.total_due, 1000.0 * len(expected))
+        self.assertEqual(account.total_overdue, 1000.0 * len([d for d in expected if d > 0]))
+        self.assertEqual(account.oldest_overdue_days, 366)
+        self.assertEqual(account.open_invoice_count, len(expected))
+        self.assertEqual(account.overdue_bucket, '365_plus')
+        self.assertEqual(self.customer_a.cobranza_stage_id, self.stage_uncollectable)
+
+    def test_cron_moves_invoices_day_by_day(self):
+        """The real cron, on two consecutive days, moves an invoice across a threshold."""
+        invoice = self._invoice(self.customer_a, self._due_for(60))
+        cron = self.env.ref('cobranza_mx.ir_cron_cobranza_daily_run')
+        with freeze_time(f'{self.run_date} 08:00:00'), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_administrative)
+        with freeze_time(f'{self.run_date + timedelta(days=1)} 08:00:00'), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_extrajudicial)
+        self.assertEqual(invoice.cobranza_stage_date, self.run_date + timedelta(days=1))
+        history = invoice.cobranza_history_ids.sorted('id')
+        self.assertEqual(history.mapped('to_stage_id'), self.stage_administrative + self.stage_extrajudicial)
+        self.assertEqual(history[-1].from_stage_id, self.stage_administrative)
+        runs = self.env['cobranza.run'].search([('company_id', '=', self.company.id)])
+        self.assertEqual(set(runs.mapped('trigger')), {'cron'})
+        self.assertEqual(sorted(runs.mapped('date')), [self.run_date, self.run_date + timedelta(days=1)])
+        # The change is in the chatter.
+        self.assertIn('Extrajudicial', invoice.message_ids[0].body)
+
+    def test_partial_payment_and_minimum_amount(self):
+        self.stage_judicial.min_amount = 600.0
+        invoice = self._invoice(self.customer_a, self._due_for(200), amount=1000.0)
+        self._run()
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_judicial)
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=invoice.ids).create(
+            {'amount': 500.0, 'payment_date': self.run_date}
+        )._create_payments()
+        self.assertEqual(invoice.payment_state, 'partial')
+        self._run(self.run_date + timedelta(days=1))
+        # 500 left: below the judicial minimum, back to the extrajudicial stage.
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_extrajudicial)
+        self.assertEqual(invoice.cobranza_account_id.total_due, 500.0)
+
+    def test_paid_and_credited_invoices_leave_collection(self):
+        paid = self._invoice(self.customer_a, self._due_for(10))
+        credited = self._invoice(self.customer_a, self._due_for(20))
+        cancelled = self._invoice(self.customer_a, self._due_for(30))
+        kept = self._invoice(self.customer_a, self._due_for(40))
+        self._run()
+        self.assertTrue(all((paid + credited + cancelled + kept).mapped('cobranza_stage_id')))
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=paid.ids).create(
+            {'payment_date': self.run_date})._create_payments()
+        reversal = self.env['account.move.reversal'].with_context(
+            active_model='account.move', active_ids=credited.ids).create({
+                'journal_id': credited.journal_id.id, 'date': self.run_date, 'reason': 'Devolución'})
+        reversal.refund_moves()
+        refund = self.env['account.move'].search([('reversed_entry_id', '=', credited.id)])
+        refund.action_post()
+        if credited.amount_residual:
+            (refund + credited).line_ids.filtered(
+                lambda line: line.account_type == 'asset_receivable' and not line.reconciled).reconcile()
+        self.assertFalse(credited.amount_residual)
+        cancelled.button_draft()
+        cancelled.button_cancel()
+        run = self._run(self.run_date + timedelta(days=1))
+        self.assertEqual(run.closed_count, 3)
+        for invoice in paid + credited + cancelled:
+            self.assertFalse(invoice.cobranza_stage_id)
+            self.assertEqual(invoice.cobranza_history_ids.sorted('id')[-1].reason, 'closed')
+        self.assertEqual(kept.cobranza_stage_id, self.stage_administrative)
+        account = kept.cobranza_account_id
+        self.assertEqual(account.total_due, 1000.0)
+        self.assertEqual(account.open_invoice_count, 1)
+        self.assertFalse(refund.cobranza_stage_id, "credit notes are not collected")
+
+    def test_usd_invoice_in_mxn_company(self):
+        usd = self.env.ref('base.USD')
+        usd.active = True
+        self.env['res.currency.rate'].create({
+            'name': self.run_date - timedelta(days=100), 'rate': 1 / 18.5, 'currency_id': usd.id,
+            'company_id': self.company.id})
+        invoice = self._invoice(self.customer_b, self._due_for(45), amount=100.0, currency=usd,
+                                invoice_date=self.run_date - timedelta(days=50))
+        self._run()
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_administrative)
+        self.assertEqual(invoice.cobranza_account_id.currency_id, self.company.currency_id)
+        self.assertAlmostEqual(invoice.cobranza_account_id.total_due, 1850.0, places=2)
+
+    def test_exclusion_keeps_invoice_out_of_the_run(self):
+        invoice = self._invoice(self.customer_a, self._due_for(60))
+        self._run()
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_administrative)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.collector_1)._cobranza_set_exclusion('dispute')
+        wizard = self.env['cobranza.exclusion.wizard'].with_user(self.supervisor).create({
+            'move_ids': [Command.set(invoice.ids)], 'reason': 'dispute', 'note': 'Mercancía dañada'})
+        wizard.action_exclude()
+        self.assertTrue(invoice.cobranza_excluded)
+        self.assertEqual(invoice.cobranza_exclusion_reason, 'dispute')
+        run = self._run(self.run_date + timedelta(days=5))
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_administrative, "an excluded invoice does not move")
+        self.assertEqual(run.excluded_count, 1)
+        self.assertEqual(run.changed_count, 0)
+        invoice.action_cobranza_include()
+        self._run(self.run_date + timedelta(days=6))
+        self.assertEqual(invoice.cobranza_stage_id, self.stage_extrajudicial)
+
+    def test_policy_selection_by_segment_and_priority(self):
+        vip = self.env['cobranza.segment'].create({'name': 'VIP', 'code': 'VIP'})
+        self.customer_b.cobranza_segment_id = vip
+        vip_policy = self.env['cobranza.policy'].create({
+            'name': 'VIP', 'sequence': 5, 'partner_domain': f"[('cobranza_segment_id', '=', {vip.id})]",
+            'stage_ids': [Command.create({'name': 'Gentle', 'code': 'administrative', 'days_from': 30})],
+        })
+        big_policy = self.env['cobranza.policy'].create({
+            'name': 'Big tickets', 'sequence': 10, 'invoice_domain': "[('amount_total', '>=', 50000)]",
+            'stage_ids': [Command.create({'name': 'Big overdue', 'code': 'extrajudicial', 'days_from': 1})],
+        })
+        small_a = self._invoice(self.customer_a, self._due_for(10))
+        big_a = self._invoice(self.customer_a, self._due_for(10), amount=60000.0)
+        big_b = self._invoice(self.customer_b, self._due_for(10), amount=60000.0)
+        override = self._invoice(self.customer_c, self._due_for(10), amount=60000.0)
+        self._run()
+        self.assertEqual(small_a.cobranza_policy_id, self.policy)
+        self.assertEqual(big_a.cobranza_policy_id, big_policy)
+        self.assertEqual(big_a.cobranza_stage_id.name, 'Big overdue')
+        self.assertEqual(big_b.cobranza_policy_id, vip_policy, "the VIP policy comes first")
+        self.assertFalse(big_b.cobranza_stage_id, "10 days is before the VIP policy's first stage")
+        # An override on the customer's account wins over every segment.
+        override.cobranza_account_id.policy_id = vip_policy
+        self._run(self.run_date + timedelta(days=1))
+        self.assertEqual(override.cobranza_policy_id, vip_policy)
+        with self.assertRaises(ValidationError):
+            vip_policy.partner_domain = "[('no_such_field', '=', 1)]"
+
+    def test_idempotent_second_run(self):
+        invoices = self.env['account.move']
+        for days in (-3, 5, 70, 200, 400):
+            invoices |= self._invoice(self.customer_a, self._due_for(days))
+            invoices |= self._invoice(self.customer_b, self._due_for(days + 1))
+        first = self._run()
+        self.assertEqual(first.changed_count, 10)
+        history_count = self.env['cobranza.stage.history'].search_count([])
+        snapshot = invoices.read(['cobranza_stage_id', 'cobranza_stage_date', 'cobranza_priority',
+                                  'cobranza_next_action_date', 'cobranza_days_overdue'])
+        accounts = invoices.cobranza_account_id
+        account_snapshot = accounts.read(['stage_id', 'total_due', 'total_overdue', 'priority', 'stage_date'])
+        self.env.invalidate_all()
+        second = self._run()
+        self.assertNotEqual(first, second)
+        self.assertEqual((second.changed_count, second.account_count, second.closed_count), (0, 0, 0))
+        self.assertEqual(second.evaluated_count, 10)
+        self.assertEqual(self.env['cobranza.stage.history'].search_count([]), history_count)
+        self.assertEqual(invoices.read(['cobranza_stage_id', 'cobranza_stage_date', 'cobranza_priority',
+                                        'cobranza_next_action_date', 'cobranza_days_overdue']), snapshot)
+        self.assertEqual(accounts.read(['stage_id', 'total_due', 'total_overdue', 'priority', 'stage_date']),
+                         account_snapshot)
+
+    def test_interrupted_run_resumes(self):
+        """A run stopped after one batch (time limit, killed worker) is resumed, with the result of a full run."""
+        self.env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', 3)
+        invoices = self.env['account.move']
+        for days in (1, 2, 62, 63, 200, 201, 400):
+            invoices |= self._invoice(self.customer_a if days % 2 else self.customer_b, self._due_for(days))
+        partial = self._run(max_batches=1)
+        self.assertEqual(partial.state, 'running')
+        self.assertEqual(partial.evaluated_count, 3)
+        self.assertEqual(len(invoices.filtered('cobranza_stage_id')), 3)
+        resumed = self._run()
+        self.assertEqual(resumed, partial, "the same run record is resumed")
+        self.assertEqual(resumed.state, 'done')
+        self.assertEqual(resumed.evaluated_count, 7)
+        self.assertEqual(resumed.changed_count, 7)
+        self.assertTrue(all(invoices.mapped('cobranza_stage_id')))
+        self.assertEqual(self.env['cobranza.stage.history'].search_count([('move_id', 'in', invoices.ids)]), 7)
+        self.assertEqual(invoices.filtered(lambda m: m.cobranza_days_overdue == 400).cobranza_stage_id,
+                         self.stage_uncollectable)
+
+    def test_stage_actions_and_failing_record(self):
+        """Entering a stage schedules the collector's activity; an account that fails is logged and skipped."""
+        action = self.env.ref('cobranza_mx.stage_action_extrajudicial_call')
+        action.active = True
+        self.env['cobranza.account']._ensure_accounts(self.company, [self.customer_a.id, self.customer_b.id])
+        account_a = self.env['cobranza.account'].search([('partner_id', '=', self.customer_a.id)])
+        account_a.collector_id = self.collector_1
+        self._invoice(self.customer_a, self._due_for(70))
+        self._invoice(self.customer_b, self._due_for(70))  # no collector, no fallback: fails
+        run = self._run()
+        self.assertEqual(run.state, 'done')
+        self.assertEqual(run.error_count, 1)
+        self.assertEqual(run.action_count, 1)
+        activity = account_a.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.collector_1)
+        self.assertEqual(activity.activity_type_id, self.env.ref('mail.mail_activity_data_call'))
+        self.assertEqual(activity.date_deadline, self.run_date + timedelta(days=2))
+        account_b = self.env['cobranza.account'].search([('partner_id', '=', self.customer_b.id)])
+        self.assertFalse(account_b.activity_ids)
+        self.assertIn('no collector', account_b.message_ids[0].body)
+        self.assertEqual(account_b.stage_id, self.stage_extrajudicial, "the failing action did not block the run")
+        # The next run does not schedule the activity again.
+        self._run(self.run_date + timedelta(days=1))
+        self.assertEqual(len(account_a.activity_ids), 1)
+
+    def test_run_now_button(self):
+        self._invoice(self.customer_a, self._due_for(3))
+        with freeze_time(f'{self.run_date} 18:00:00'):
+            action = self.env['cobranza.run'].with_company(self.company).action_run_now()
+        run = self.env['cobranza.run'].browse(action['res_id'])
+        self.assertEqual(run.evaluated_count, 1)
+        self.assertEqual(run.trigger, 'manual')
+        self.assertEqual(run.date, self.run_date)
+        with self.assertRaises(UserError):
+            self.env['cobranza.run'].with_user(self.supervisor).action_run_now()
+
+    def test_query_count_does_not_grow(self):
+        """The number of SQL queries of a run is the same for 20 and for 200 invoices."""
+        self.env.ref('cobranza_mx.stage_action_extrajudicial_call').write({
+            'active': True, 'activity_user_id': self.supervisor.id})
+
+        def queries_for(count, evaluated):
+            partners = self.env['res.partner'].create([{'name': f'Cliente {count}-{i}'} for i in range(count)])
+            for i, partner in enumerate(partners):
+                self._invoice(partner, self.run_date - timedelta(days=(i * 7) % 500 - 10))
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            run = self._run()
+            self.env.flush_all()
+            self.assertEqual(run.evaluated_count, evaluated)
+            self.assertTrue(run.action_count)
+            return self.env.cr.sql_log_count - before
+
+        small = queries_for(20, 20)
+        # The 20 first invoices are evaluated again (unchanged) with 200 new ones of 200 new customers.
+        large = queries_for(200, 220)
+        self.assertLessEqual(large, small + 2, f"20 invoices: {small} queries, 200 invoices: {large} queries")
+
+
+@tagged('post_install', '-at_install')
+class TestCollectionSecurity(CobranzaCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice_a = cls._invoice(cls.customer_a, cls.run_date - timedelta(days=40))
+        cls.invoice_b = cls._invoice(cls.customer_b, cls.run_date - timedelta(days=90))
+        cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.run_date)
+        cls.account_a = cls.invoice_a.cobranza_account_id
+        cls.account_b = cls.invoice_b.cobranza_account_id
+        cls.account_a.collector_id = cls.collector_1
+        cls.account_b.collector_id = cls.collector_2
+
+    def test_collector_sees_only_assigned(self):
+        Account = self.env['cobranza.account'].with_user(self.collector_1)
+        self.assertEqual(Account.search([]), self.account_a)
+        with self.assertRaises(AccessError):
+            self.account_b.with_user(self.collector_1).read(['total_due'])
+        Move = self.env['account.move'].with_user(self.collector_1)
+        self.assertEqual(Move.search([('move_type', '=', 'out_invoice')]), self.invoice_a)
+        with self.assertRaises(AccessError):
+            self.invoice_b.with_user(self.collector_1).read(['cobranza_stage_id'])
+        history = self.env['cobranza.stage.history'].with_user(self.collector_1).search([])
+        self.assertEqual(history.move_id, self.invoice_a)
+        # The worklist action's domain gives the same answer.
+        action = self.env.ref('cobranza_mx.cobranza_account_action_my')
+        self.assertIn('uid', action.domain)
+        # A collector can log a note and work activities on their own account, not edit its figures.
+        self.account_a.with_user(self.collector_1).message_post(body="Cliente promete pagar el viernes")
+        with self.assertRaises(AccessError):
+            self.account_a.with_user(self.collector_1).write({'collector_id': self.collector_1.id})
+        # The partner form shows the collection data of an assigned customer only.
+        self.assertEqual(self.customer_a.with_user(self.collector_1).cobranza_stage_id, self.account_a.stage_id)
+        self.assertFalse(self.customer_b.with_user(self.collector_1).cobranza_account_id)
+
+    def test_supervisor_sees_all_and_assigns(self):
+        Account = self.env['cobranza.account'].with_user(self.supervisor)
+        self.assertEqual(Account.search([]), self.account_a + self.account_b)
+        self.assertEqual(self.env['account.move'].with_user(self.supervisor).search(
+            [('move_type', '=', 'out_invoice')]), self.invoice_a + self.invoice_b)
+        wizard = self.env['cobranza.assign.wizard'].with_user(self.supervisor).with_context(
+            active_model='cobranza.account', active_ids=self.account_b.ids).create({
+                'collector_id': self.collector_1.id})
+        wizard.action_assign()
+        self.assertEqual(self.account_b.collector_id, self.collector_1)
+        self.assertEqual(self.invoice_b.cobranza_collector_id, self.collector_1, "invoices follow their customer")
+        with self.assertRaises(UserError):
+            self.account_b.with_user(self.collector_2)._assign_collector(self.collector_2)
+        with self.assertRaises(UserError):
+            self.account_b.with_user(self.supervisor)._assign_collector(self.supervisor.browse(self.env.uid)
+                                                                        .copy({'login': 'not_a_collector',
+                                                                               'group_ids': [Command.set([])]}))
+
+    def test_assignment_rules_balance(self):
+        zone = self.env['res.country.state'].search([('code', '=', 'BCN'), ('country_id.code', '=', 'MX')], limit=1)
+        partners = self.env['res.partner'].create([
+            {'name': f'Cliente Tijuana {i}', 'state_id': zone.id, 'country_id': zone.country_id.id}
+            for i in range(6)])
+        others = self.env['res.partner'].create([{'name': f'Cliente CDMX {i}'} for i in range(2)])
+        for i, partner in enumerate(partners + others):
+            self._invoice(partner, self.run_date - timedelta(days=10), amount=1000.0 * (i + 1))
+        self.env['cobranza.assignment.rule'].create({
+            'name': 'Baja California', 'state_ids': [Command.set(zone.ids)],
+            'collector_ids': [Command.set((self.collector_1 + self.collector_2).ids)]})
+        self.env['cobranza.assignment.rule'].create({
+            'name': 'Resto', 'sequence': 20, 'collector_ids': [Command.set(self.supervisor.ids)]})
+        (self.account_a + self.account_b).collector_id = False
+        self._run()
+        accounts = self.env['cobranza.account'].search([('partner_id', 'in', partners.ids)])
+        self.assertEqual(len(accounts), 6)
+        self.assertEqual(set(accounts.mapped('collector_id')), {self.collector_1, self.collector_2})
+        load = {c: sum(accounts.filtered(lambda a, c=c: a.collector_id == c).mapped('total_due'))
+                for c in (self.collector_1, self.collector_2)}
+        self.assertLessEqual(abs(load[self.collector_1] - load[self.collector_2]), 6000.0)
+        self.assertEqual(self.env['cobranza.account'].search([('partner_id', 'in', others.ids)]).collector_id,
+                         self.supervisor)
+        # Already assigned accounts are kept by the daily run.
+        self.assertEqual(self.account_a.collector_id, self.supervisor)
+
+    def test_multi_company_isolation(self):
+        other = self.setup_other_company(name='Distribuidora del Sur S.A. de C.V.')['company']
+        invoice = self._invoice(self.customer_a, self.run_date - timedelta(days=40), company=other)
+        run = self._run(company=other)
+        self.assertEqual(run.evaluated_count, 1)
+        other_account = invoice.cobranza_account_id
+        self.assertEqual(other_account.company_id, other)
+        self.assertNotEqual(other_account, self.account_a, "one account per customer and company")
+        self.assertEqual(self.account_a.total_due, 1000.0, "the other company's invoice is not counted here")
+        supervisor = self.supervisor.with_company(self.company)
+        self.assertNotIn(other_account, self.env['cobranza.account'].with_user(supervisor).search([]))
+        self.assertEqual(
+            self.env['cobranza.run'].with_user(self.supervisor).search([]).company_id, self.company)

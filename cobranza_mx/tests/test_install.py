@@ -1,0 +1,87 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import CobranzaCommon
+
+
+@tagged('post_install', '-at_install')
+class TestInstall(CobranzaCommon):
+
+    def test_groups_implication_chain(self):
+        collector = self.env.ref('cobranza_mx.group_cobranza_collector')
+        supervisor = self.env.ref('cobranza_mx.group_cobranza_supervisor')
+        manager = self.env.ref('cobranza_mx.group_cobranza_manager')
+        self.assertEqual(supervisor.implied_ids, collector)
+        self.assertEqual(manager.implied_ids, supervisor)
+        self.assertIn(self.env.ref('base.group_user'), collector.implied_ids)
+        self.assertEqual(collector.privilege_id, manager.privilege_id)
+        self.assertTrue(collector.privilege_id)
+        self.assertIn(manager, self.env.ref('base.user_admin').all_group_ids)
+        # A supervisor inherits the collector group, not the administrator group.
+        self.assertIn(collector, self.supervisor.all_group_ids)
+        self.assertNotIn(manager, self.supervisor.all_group_ids)
+
+    def test_collector_sees_collections_menu(self):
+        menus = self.env['ir.ui.menu'].with_user(self.collector_1)._visible_menu_ids()
+        self.assertIn(self.env.ref('cobranza_mx.menu_cobranza_root').id, menus)
+        self.assertIn(self.env.ref('cobranza_mx.menu_cobranza_my').id, menus)
+        self.assertIn(self.env.ref('account.menu_finance').id, menus)
+        # Configuration stays for supervisors and administrators.
+        self.assertNotIn(self.env.ref('cobranza_mx.menu_cobranza_config').id, menus)
+        self.assertNotIn(self.env.ref('cobranza_mx.menu_cobranza_run_now').id, menus)
+        supervisor_menus = self.env['ir.ui.menu'].with_user(self.supervisor)._visible_menu_ids()
+        self.assertIn(self.env.ref('cobranza_mx.menu_cobranza_config').id, supervisor_menus)
+        self.assertNotIn(self.env.ref('cobranza_mx.menu_cobranza_policies').id, supervisor_menus)
+        # The worklist action loads for the collector, as the web client does when the menu is clicked.
+        action = self.env['ir.actions.act_window'].with_user(self.collector_1)._for_xml_id(
+            'cobranza_mx.cobranza_account_action_my')
+        self.assertEqual(action['res_model'], 'cobranza.account')
+        self.env['cobranza.account'].with_user(self.collector_1).web_search_read(
+            domain=[('collector_id', '=', self.collector_1.id)], specification={'display_name': {}})
+
+    def test_access_rights(self):
+        Account = self.env['cobranza.account']
+        self.assertTrue(Account.with_user(self.collector_1).has_access('read'))
+        self.assertFalse(Account.with_user(self.collector_1).has_access('write'))
+        self.assertTrue(Account.with_user(self.supervisor).has_access('write'))
+        self.assertFalse(self.env['cobranza.policy'].with_user(self.supervisor).has_access('write'))
+        self.assertTrue(self.env['cobranza.policy'].has_access('write'))
+        self.assertFalse(self.env['cobranza.stage.history'].with_user(self.supervisor).has_access('write'))
+
+    def test_collector_cannot_post_or_modify_invoices(self):
+        invoice = self._invoice(self.customer_a, self.run_date, post=False)
+        posted = self._invoice(self.customer_a, self.run_date)
+        self._run()
+        posted.cobranza_account_id.collector_id = self.collector_1
+        as_collector = posted.with_user(self.collector_1)
+        self.assertEqual(as_collector.amount_total, 1000.0)  # can read their account's invoice
+        with self.assertRaises(AccessError):
+            as_collector.write({'ref': 'changed'})
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.collector_1).action_post()
+        with self.assertRaises(AccessError):
+            as_collector.button_draft()
+        with self.assertRaises(AccessError):
+            self.env['account.move'].with_user(self.collector_1).create({
+                'move_type': 'out_invoice', 'partner_id': self.customer_a.id})
+        self.assertEqual(invoice.state, 'draft')
+        self.assertEqual(posted.state, 'posted')
+
+    def test_invoice_lifecycle_unchanged(self):
+        """An invoice is created, posted and fully paid exactly as in plain Odoo."""
+        invoice = self.env['account.move'].create({
+            'move_type': 'out_invoice',
+            'partner_id': self.customer_a.id,
+            'invoice_date': '2026-06-01',
+            'invoice_line_ids': [Command.create({'product_id': self.product_a.id, 'price_unit': 1000.0,
+                                                 'tax_ids': [Command.set(self.tax_sale_a.ids)]})],
+        })
+        invoice.action_post()
+        self.assertEqual(invoice.state, 'posted')
+        self.assertAlmostEqual(invoice.amount_total, 1000.0 * (1 + self.tax_sale_a.amount / 100))
+        payment = self.env['account.payment.register'].with_context(
+            active_model='account.move', active_ids=invoice.ids).create({'payment_date': '2026-06-02'})
+        payment._create_payments()
+        self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+        self.assertFalse(invoice.amount_residual)

@@ -1,0 +1,2 @@
+from . import assignment
+from . import stages

@@ -1,0 +1,2 @@
+from . import cobranza_assign_wizard
+from . import cobranza_exclusion_wizard

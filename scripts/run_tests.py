@@ -1,0 +1,74 @@
+"""Run the Odoo test suite of cobranza_mx on a fresh database and print `N passed, N failed`.
+
+Used by `make test` (and `make test-account`). Exits non-zero when Odoo reports a failure or an
+error, when installation fails, or when no test ran at all.
+"""
+import argparse
+import re
+import shlex
+import subprocess
+import sys
+
+RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--odoo-src', required=True)
+    parser.add_argument('--addons-path', required=True)
+    parser.add_argument('--db', required=True)
+    parser.add_argument('--tags', default='/cobranza_mx')
+    parser.add_argument('--install', default='cobranza_mx')
+    parser.add_argument('--db-args', default='')
+    parser.add_argument('--keep-db', action='store_true')
+    parser.add_argument('--log', default=None, help="also write Odoo's full log to this file")
+    args = parser.parse_args()
+
+    db_args = shlex.split(args.db_args)
+    cmd = [
+        sys.executable, f'{args.odoo_src}/odoo-bin', f'--addons-path={args.addons_path}', *db_args,
+        '-d', args.db, '-i', args.install, '--test-enable', f'--test-tags={args.tags}',
+        '--stop-after-init', '--http-port=8169', '--log-level=test', '--max-cron-threads=0',
+    ]
+    print('$', ' '.join(shlex.quote(c) for c in cmd), flush=True)
+    log = open(args.log, 'w', encoding='utf-8') if args.log else None  # noqa: SIM115
+    result = None
+    try:
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                if log:
+                    log.write(line)
+                if match := RESULT_RE.search(line):
+                    result = tuple(int(g) for g in match.groups())
+        rc = proc.returncode
+    finally:
+        if log:
+            log.close()
+        if not args.keep_db:
+            subprocess.run(['dropdb', '--if-exists', *_pg_args(db_args), args.db], check=False)
+
+    if result is None:
+        print(f"Odoo exited with code {rc} before reporting test results (installation failed?)")
+        print("0 passed, 1 failed")
+        return 1
+    failed, errors, total = result
+    bad = failed + errors
+    print(f"{total - bad} passed, {bad} failed")
+    if bad or rc or total == 0:
+        return 1
+    return 0
+
+
+def _pg_args(db_args):
+    mapping = {'--db_host': '-h', '--db_port': '-p', '--db_user': '-U'}
+    out = []
+    for arg in db_args:
+        key, _sep, value = arg.partition('=')
+        if key in mapping and value:
+            out += [mapping[key], value]
+    return out
+
+
+if __name__ == '__main__':
+    sys.exit(main())
