@@ -6,6 +6,7 @@ error, when installation fails, or when no test ran at all.
 import argparse
 import re
 import shlex
+import socket
 import subprocess
 import sys
 
@@ -28,7 +29,7 @@ def main():
     cmd = [
         sys.executable, f'{args.odoo_src}/odoo-bin', f'--addons-path={args.addons_path}', *db_args,
         '-d', args.db, '-i', args.install, '--test-enable', f'--test-tags={args.tags}',
-        '--stop-after-init', '--http-port=8169', '--log-level=test', '--max-cron-threads=0',
+        '--stop-after-init', f'--http-port={_free_port()}', '--log-level=test', '--max-cron-threads=0',
     ]
     print('$', ' '.join(shlex.quote(c) for c in cmd), flush=True)
     log = open(args.log, 'w', encoding='utf-8') if args.log else None  # noqa: SIM115
@@ -58,6 +59,13 @@ def main():
     if bad or rc or total == 0:
         return 1
     return 0
+
+
+def _free_port():
+    """A free local TCP port, so that several test runs (and a served demo) can coexist."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def _pg_args(db_args):

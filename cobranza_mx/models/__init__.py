@@ -8,3 +8,4 @@ from . import cobranza_assignment_rule
 from . import cobranza_run
 from . import account_move
 from . import res_partner
+from . import cobranza_portfolio_generator
