@@ -5,6 +5,11 @@
     'summary': 'Collection stages, worklists, reminders and field visits for Mexican receivables',
     'author': 'cobranza_mx developers',
     'website': 'https://github.com/cobranza-mx/cobranza_mx',
+    'assets': {
+        'web.assets_tests': [
+            'cobranza_mx/static/tests/tours/*.js',
+        ],
+    },
     'license': 'LGPL-3',
     'depends': [
         'account',
