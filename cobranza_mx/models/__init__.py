@@ -6,6 +6,13 @@ from . import cobranza_account
 from . import cobranza_stage_history
 from . import cobranza_assignment_rule
 from . import cobranza_run
+from . import cobranza_forbidden_term
+from . import cobranza_reminder_rule
+from . import cobranza_reminder
+from . import cobranza_contact_log
+from . import res_company
+from . import res_config_settings
+from . import mail_template
 from . import account_move
 from . import res_partner
 from . import cobranza_portfolio_generator

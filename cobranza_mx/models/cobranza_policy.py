@@ -26,11 +26,39 @@ class CobranzaPolicy(models.Model):
     stage_ids = fields.One2many('cobranza.stage', 'policy_id', string="Stages", copy=True)
     stage_count = fields.Integer(compute='_compute_stage_count')
     note = fields.Html(translate=True)
+    reminder_rule_ids = fields.One2many('cobranza.reminder.rule', 'policy_id', string="Reminders", copy=True)
+    # The legal contact window, always evaluated in the debtor's time zone.
+    contact_hour_start = fields.Float(
+        string="Contact From", default=7.0,
+        help="No message, call or visit before this local hour of the debtor (PROFECO/CONDUSEF: 07:00).")
+    contact_hour_end = fields.Float(
+        string="Contact Until", default=22.0,
+        help="No message, call or visit from this local hour of the debtor on (22:00).")
+    contact_monday = fields.Boolean(string="Monday", default=True)
+    contact_tuesday = fields.Boolean(string="Tuesday", default=True)
+    contact_wednesday = fields.Boolean(string="Wednesday", default=True)
+    contact_thursday = fields.Boolean(string="Thursday", default=True)
+    contact_friday = fields.Boolean(string="Friday", default=True)
+    contact_saturday = fields.Boolean(string="Saturday", default=True)
+    contact_sunday = fields.Boolean(string="Sunday", default=True)
+    reminder_daily_cap = fields.Integer(
+        string="Messages per Channel per Day", default=1,
+        help="At most this many messages per debtor and channel per local day; due invoices are grouped.")
 
     @api.depends('stage_ids')
     def _compute_stage_count(self):
         for policy in self:
             policy.stage_count = len(policy.stage_ids)
+
+    @api.constrains('contact_hour_start', 'contact_hour_end', 'reminder_daily_cap')
+    def _check_contact_window(self):
+        for policy in self:
+            if not 0 <= policy.contact_hour_start < policy.contact_hour_end <= 24:
+                raise ValidationError(self.env._(
+                    "The contact window of %(policy)s must start before it ends, within the day.",
+                    policy=policy.name))
+            if policy.reminder_daily_cap < 1:
+                raise ValidationError(self.env._("At least one message per channel and day must be allowed."))
 
     @api.constrains('partner_domain', 'invoice_domain')
     def _check_domains(self):
@@ -56,6 +84,11 @@ class CobranzaPolicy(models.Model):
         if not partner_domain.is_true():
             domain &= Domain('commercial_partner_id', 'any', partner_domain)
         return domain
+
+    def _contact_weekdays(self):
+        self.ensure_one()
+        days = ('monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday')
+        return frozenset(i for i, day in enumerate(days) if self[f'contact_{day}'])
 
     def _is_catch_all(self):
         self.ensure_one()

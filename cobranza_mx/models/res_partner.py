@@ -1,5 +1,9 @@
 from odoo import api, fields, models
 
+from ..tools.contact_window import debtor_tz
+from ..tools.phone import InvalidPhoneError, normalize_mx_phone
+from .cobranza_reminder_rule import CHANNELS
+
 
 class ResPartner(models.Model):
     _inherit = 'res.partner'
@@ -21,6 +25,44 @@ class ResPartner(models.Model):
         compute='_compute_cobranza_account', string="Total Overdue", currency_field='cobranza_currency_id')
     cobranza_oldest_overdue_days = fields.Integer(
         compute='_compute_cobranza_account', string="Oldest Overdue (days)")
+
+    # Contact preferences of the debtor.
+    cobranza_preferred_channel = fields.Selection(CHANNELS, string="Preferred Channel")
+    cobranza_optout_email = fields.Boolean(string="No Collection E-mails")
+    cobranza_optout_sms = fields.Boolean(string="No Collection SMS")
+    cobranza_optout_whatsapp = fields.Boolean(string="No Collection WhatsApp")
+    cobranza_optout_letter = fields.Boolean(string="No Collection Letters")
+    cobranza_contact_hour_from = fields.Float(
+        string="Preferred Contact From", help="Local hour; narrows the legal contact window, never widens it.")
+    cobranza_contact_hour_to = fields.Float(string="Preferred Contact Until")
+    cobranza_phone_e164 = fields.Char(
+        string="Phone (E.164)", compute='_compute_cobranza_phone', store=True)
+    cobranza_phone_invalid = fields.Boolean(
+        string="Invalid Phone", compute='_compute_cobranza_phone', store=True,
+        help="SMS and WhatsApp reminders are skipped while the phone number is invalid.")
+    cobranza_phone_error = fields.Char(string="Phone Problem", compute='_compute_cobranza_phone', store=True)
+    cobranza_contact_log_ids = fields.One2many('cobranza.contact.log', 'partner_id', string="Contact Log")
+
+    @api.depends('phone')
+    def _compute_cobranza_phone(self):
+        for partner in self:
+            partner.cobranza_phone_e164 = False
+            partner.cobranza_phone_invalid = False
+            partner.cobranza_phone_error = False
+            if not partner.phone:
+                continue
+            try:
+                partner.cobranza_phone_e164 = normalize_mx_phone(partner.phone)
+            except InvalidPhoneError as e:
+                partner.cobranza_phone_invalid = True
+                partner.cobranza_phone_error = str(e)
+
+    def _cobranza_timezone(self):
+        """The debtor's time zone: their own, else the one of their Mexican state."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        mx_state = partner.state_id.code if partner.state_id.country_id.code == 'MX' else None
+        return debtor_tz(partner.tz, mx_state)
 
     @api.depends_context('company')
     @api.depends('cobranza_account_ids', 'commercial_partner_id')

@@ -1,0 +1,100 @@
+import base64
+import hashlib
+import io
+
+import xlsxwriter
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .cobranza_reminder_rule import CHANNELS
+
+LOG_RESULTS = [
+    ('queued', 'Queued'),
+    ('sent', 'Sent'),
+    ('delivered', 'Delivered'),
+    ('read', 'Read'),
+    ('failed', 'Failed'),
+    ('retry', 'Failed, will retry'),
+    ('skipped', 'Skipped'),
+    ('cancelled', 'Cancelled'),
+]
+
+
+class CobranzaContactLog(models.Model):
+    """Every contact attempt with a debtor and its result: immutable, for REDECO and PROFECO.
+
+    Rows are only ever inserted by the collection code; nobody, administrators included,
+    can change or delete them. A later delivery status is a new row.
+    """
+    _name = 'cobranza.contact.log'
+    _description = 'Collection Contact Log'
+    _order = 'date desc, id desc'
+    _rec_name = 'partner_id'
+
+    date = fields.Datetime(string="Date (UTC)", required=True, readonly=True, index=True, default=fields.Datetime.now)
+    local_time = fields.Char(string="Debtor Local Time", readonly=True)
+    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True)
+    partner_id = fields.Many2one('res.partner', string="Debtor", required=True, readonly=True, index=True)
+    account_id = fields.Many2one('cobranza.account', string="Collection Account", readonly=True, index=True)
+    move_ids = fields.Many2many('account.move', string="Invoices", readonly=True)
+    reminder_id = fields.Many2one('cobranza.reminder', readonly=True, index='btree_not_null', ondelete='set null')
+    rule_id = fields.Many2one('cobranza.reminder.rule', readonly=True, ondelete='set null')
+    user_id = fields.Many2one('res.users', string="By", readonly=True, default=lambda self: self.env.user)
+    channel = fields.Selection(CHANNELS, required=True, readonly=True)
+    recipient = fields.Char(readonly=True)
+    template = fields.Char(readonly=True)
+    body = fields.Text(string="Text Sent", readonly=True)
+    body_hash = fields.Char(string="SHA-256 of the Text", readonly=True)
+    provider_message_id = fields.Char(string="Provider Message ID", readonly=True, index='btree_not_null')
+    result = fields.Selection(LOG_RESULTS, required=True, readonly=True)
+    detail = fields.Char(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get('body') and not vals.get('body_hash'):
+                vals['body_hash'] = hashlib.sha256(vals['body'].encode()).hexdigest()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self:
+            raise UserError(self.env._("The contact log cannot be modified: it is the evidence of every contact."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("The contact log cannot be deleted: it is the evidence of every contact."))
+
+    def action_export_xlsx(self):
+        """Download these log rows as an XLSX workbook, e.g. to answer a REDECO or PROFECO complaint."""
+        if not self:
+            raise UserError(self.env._("Select the contacts to export."))
+        logs = self
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {'in_memory': True})
+        sheet = workbook.add_worksheet(self.env._("Contact log"))
+        bold = workbook.add_format({'bold': True})
+        columns = ['date', 'local_time', 'partner_id', 'channel', 'recipient', 'result', 'detail', 'template',
+                   'provider_message_id', 'user_id', 'rule_id', 'move_ids', 'body', 'body_hash', 'company_id']
+        for col, name in enumerate(columns):
+            sheet.write(0, col, self._fields[name]._description_string(self.env), bold)
+        selections = {name: dict(self._fields[name]._description_selection(self.env)) for name in ('channel', 'result')}
+        for row, log in enumerate(logs.sorted('date'), start=1):
+            for col, name in enumerate(columns):
+                value = log[name]
+                if name in selections:
+                    value = selections[name].get(value, value)
+                elif name == 'date':
+                    value = fields.Datetime.to_string(value)
+                elif name == 'move_ids':
+                    value = ', '.join(value.mapped('name'))
+                elif isinstance(value, models.BaseModel):
+                    value = value.display_name
+                sheet.write(row, col, value or '')
+        workbook.close()
+        attachment = self.env['ir.attachment'].create({
+            'name': self.env._("contact_log.xlsx"),
+            'datas': base64.b64encode(output.getvalue()),
+            'mimetype': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        })
+        return {'type': 'ir.actions.act_url', 'url': f'/web/content/{attachment.id}?download=true', 'target': 'self'}

@@ -1,0 +1,90 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+CHANNELS = [
+    ('email', 'E-mail'),
+    ('sms', 'SMS'),
+    ('whatsapp', 'WhatsApp'),
+    ('letter', 'Printed letter'),
+]
+
+# Placeholders of SMS texts and WhatsApp template parameters.
+PLACEHOLDERS = ('partner', 'invoices', 'amount', 'due_date', 'company', 'company_phone', 'portal_url', 'days')
+
+
+class CobranzaReminderRule(models.Model):
+    """When, by which channels and with which texts a policy reminds debtors.
+
+    The moment of a reminder is ``offset_hours`` from the due date (negative:
+    before it), then, with ``repeat_interval_hours``, again while the invoice is
+    open, up to ``repeat_max`` times.
+    """
+    _name = 'cobranza.reminder.rule'
+    _description = 'Collection Reminder Rule'
+    _order = 'policy_id, offset_hours, sequence, id'
+
+    name = fields.Char(required=True, translate=True)
+    policy_id = fields.Many2one('cobranza.policy', required=True, ondelete='cascade', index=True)
+    company_id = fields.Many2one(related='policy_id.company_id', store=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    offset_hours = fields.Integer(
+        string="Offset (hours)", required=True, default=0,
+        help="Hours from the due date: -48 is two days before it, 24 one day after it.")
+    repeat_interval_hours = fields.Integer(
+        string="Repeat Every (hours)", help="0: once. 168: every week while the invoice is open.")
+    repeat_max = fields.Integer(string="Maximum Repetitions", default=0,
+                                help="0: repeat while the invoice is open.")
+    stage_ids = fields.Many2many(
+        'cobranza.stage', string="Only in Stages",
+        help="Remind only invoices in these stages; empty: any stage.")
+    min_amount = fields.Float(string="Minimum Open Amount", digits='Account')
+    channel_email = fields.Boolean(string="E-mail", default=True)
+    channel_sms = fields.Boolean(string="SMS")
+    channel_whatsapp = fields.Boolean(string="WhatsApp")
+    channel_letter = fields.Boolean(string="Printed Letter")
+    mail_template_id = fields.Many2one(
+        'mail.template', string="E-mail Template", domain=[('model', '=', 'cobranza.reminder')],
+        default=lambda self: self.env.ref('cobranza_mx.mail_template_reminder', raise_if_not_found=False))
+    sms_body = fields.Text(
+        string="SMS Text", translate=True,
+        help="Placeholders: {partner} {invoices} {amount} {due_date} {days} {company} {company_phone} {portal_url}")
+    whatsapp_template = fields.Char(string="WhatsApp Template", help="Name of the approved template.")
+    whatsapp_language = fields.Char(string="WhatsApp Language", default='es_MX')
+    whatsapp_params = fields.Char(
+        string="WhatsApp Parameters", default='partner,company,amount,invoices,due_date,company_phone',
+        help="Comma-separated placeholders filling the template's body parameters, in order.")
+
+    @api.constrains('sms_body', 'mail_template_id', 'whatsapp_params', 'name')
+    def _check_compliance(self):
+        Terms = self.env['cobranza.forbidden.term']
+        for rule in self:
+            for lang in self._compliance_langs():
+                rule_lang = rule.with_context(lang=lang)
+                Terms._check_texts(self.env._("Reminder %(rule)s", rule=rule.name), rule_lang.sms_body or '')
+                template = rule.mail_template_id.with_context(lang=lang)
+                Terms._check_texts(self.env._("E-mail template %(template)s", template=template.name or ''),
+                                   template.subject or '', template.body_html or '')
+
+    @api.constrains('whatsapp_params', 'sms_body')
+    def _check_placeholders(self):
+        for rule in self:
+            for name in filter(None, (p.strip() for p in (rule.whatsapp_params or '').split(','))):
+                if name not in PLACEHOLDERS:
+                    raise ValidationError(self.env._(
+                        "Unknown WhatsApp parameter %(name)s. Use: %(names)s",
+                        name=name, names=', '.join(PLACEHOLDERS)))
+            try:
+                (rule.sms_body or '').format(**dict.fromkeys(PLACEHOLDERS, ''))
+            except (KeyError, IndexError, ValueError) as e:
+                raise ValidationError(self.env._(
+                    "The SMS text of %(rule)s has an unknown placeholder: %(error)s. Use: %(names)s",
+                    rule=rule.name, error=e, names=', '.join('{%s}' % p for p in PLACEHOLDERS))) from e
+
+    @api.model
+    def _compliance_langs(self):
+        return [code for code, _name in self.env['res.lang'].get_installed()]
+
+    def _channels(self):
+        self.ensure_one()
+        return [code for code, _label in CHANNELS if self[f'channel_{code}']]

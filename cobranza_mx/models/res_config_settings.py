@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = 'res.config.settings'
+
+    cobranza_whatsapp_api_url = fields.Char(related='company_id.cobranza_whatsapp_api_url', readonly=False)
+    cobranza_whatsapp_api_version = fields.Char(related='company_id.cobranza_whatsapp_api_version', readonly=False)
+    cobranza_whatsapp_phone_number_id = fields.Char(
+        related='company_id.cobranza_whatsapp_phone_number_id', readonly=False)
+    cobranza_whatsapp_token = fields.Char(related='company_id.cobranza_whatsapp_token', readonly=False)
+    cobranza_whatsapp_app_secret = fields.Char(related='company_id.cobranza_whatsapp_app_secret', readonly=False)
+    cobranza_whatsapp_verify_token = fields.Char(related='company_id.cobranza_whatsapp_verify_token', readonly=False)
+    cobranza_whatsapp_timeout = fields.Integer(related='company_id.cobranza_whatsapp_timeout', readonly=False)
