@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CobranzaCommon
 
@@ -67,6 +69,23 @@ class TestInstall(CobranzaCommon):
                 'move_type': 'out_invoice', 'partner_id': self.customer_a.id})
         self.assertEqual(invoice.state, 'draft')
         self.assertEqual(posted.state, 'posted')
+
+    def test_billing_user_without_collection_group(self):
+        """An invoicing user who is no collector still creates invoices through the form and sees their stage."""
+        billing = self._new_user('billing_1', 'account.group_account_invoice')
+        form = Form(self.env['account.move'].with_user(billing).with_context(default_move_type='out_invoice'))
+        form.partner_id = self.customer_a
+        form.invoice_date = self.run_date - timedelta(days=40)
+        form.invoice_date_due = self.run_date - timedelta(days=40)
+        with form.invoice_line_ids.new() as line:
+            line.name = 'Consultoría'
+            line.price_unit = 500.0
+            line.tax_ids.clear()
+        invoice = form.save()
+        invoice.action_post()
+        self._run()
+        self.assertEqual(invoice.with_user(billing).cobranza_stage_id, self.stage_administrative)
+        self.assertTrue(invoice.with_user(billing).cobranza_history_ids)
 
     def test_invoice_lifecycle_unchanged(self):
         """An invoice is created, posted and fully paid exactly as in plain Odoo."""
