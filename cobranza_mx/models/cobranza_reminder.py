@@ -32,6 +32,8 @@ STALE_HOURS = 24
 # never confirmed it (its status webhook) within this grace period.
 SENDING_GRACE_MINUTES = 60
 SEND_BATCH = 200
+# Reminders queued (e-mail, SMS, letter) between two commits of the sending cron.
+COMMIT_EVERY = 100
 
 
 class CobranzaReminder(models.Model):
@@ -104,14 +106,14 @@ class CobranzaReminder(models.Model):
             'due_date': format_date(env, oldest_due),
             'days': str((fields.Date.context_today(self) - oldest_due).days),
             'company': company.name,
-            'company_phone': company.phone or company.email or '',
-            'portal_url': moves[:1].get_portal_url() and (moves[:1].get_base_url() + moves[:1].get_portal_url()),
+            'company_phone': company.phone or company.email or company.name,
+            'portal_url': moves[0].get_base_url() + moves[0].get_portal_url(),
         }
 
-    def _render_text(self):
-        """The plain text of an SMS or a WhatsApp message, or a letter's summary."""
+    def _render_text(self, values=None):
+        """The plain text of an SMS or a WhatsApp message."""
         self.ensure_one()
-        values = self._placeholders()
+        values = values or self._placeholders()
         if self.channel == 'whatsapp':
             return ' | '.join(values[name.strip()] for name in self._whatsapp_param_names())
         lang = self.partner_id.lang or 'es_MX'
@@ -235,6 +237,7 @@ class CobranzaReminder(models.Model):
         at most the group it was sending, which the next run recovers without a duplicate.
         """
         sent_groups = 0
+        uncommitted = 0
         seen = []
         while True:
             due = self.search([('state', 'in', PENDING_STATES), ('scheduled_at', '<=', now), ('id', 'not in', seen)],
@@ -254,9 +257,18 @@ class CobranzaReminder(models.Model):
                     continue
                 group._process_group(now, commit=commit)
                 sent_groups += 1
-                if commit and self.env['ir.cron']._commit_progress(len(group)) <= 0:
-                    return sent_groups
+                uncommitted += len(group)
+                # E-mails, SMS and letters are queued in the same transaction as their reminder: a batch
+                # lost to a crash is redone whole, without a duplicate. A WhatsApp message leaves the
+                # building at once: its group is committed on its own.
+                if commit and (group[0].channel == 'whatsapp' or uncommitted >= COMMIT_EVERY):
+                    remaining_time = self.env['ir.cron']._commit_progress(uncommitted)
+                    uncommitted = 0
+                    if remaining_time <= 0:
+                        return sent_groups
             self.env.flush_all()
+        if commit and uncommitted:
+            self.env['ir.cron']._commit_progress(uncommitted)
         return sent_groups
 
     def _process_group(self, now, commit=False):
@@ -293,13 +305,14 @@ class CobranzaReminder(models.Model):
         (pending - leader).leader_id = leader
         pending.recipient = recipient
         # Compliance of what is actually sent.
-        text = leader._render_text() if channel in ('sms', 'whatsapp') else ''
+        values = leader._placeholders() if channel in ('sms', 'whatsapp') else {}
+        text = leader._render_text(values) if values else ''
         found = self.env['cobranza.forbidden.term']._find_in(text, *leader._rendered_email_parts())
         if found:
             pending._finish('failed', reason=self.env._(
                 "Refused: the message contains forbidden language: %(terms)s", terms=', '.join(found)))
             return
-        getattr(leader, f'_send_{channel}')(pending, recipient, text, now, commit)
+        getattr(leader, f'_send_{channel}')(pending, recipient, text, now, commit, values=values)
 
     def _cancel_closed(self):
         """Cancel reminders whose invoice is paid or excluded from collection; return the others."""
@@ -405,7 +418,7 @@ class CobranzaReminder(models.Model):
     # ------------------------------------------------------------------
     # Channels
     # ------------------------------------------------------------------
-    def _send_email(self, group, recipient, text, now, commit):
+    def _send_email(self, group, recipient, text, now, commit, values=None):
         template = self.rule_id.mail_template_id or self.env.ref('cobranza_mx.mail_template_reminder')
         report = self.env.ref('account.account_invoices')
         attachments = self.env['ir.attachment']
@@ -424,13 +437,13 @@ class CobranzaReminder(models.Model):
         mail = self.env['mail.mail'].browse(mail_id)
         group._finish('sent', log_result='queued', text=str(mail.body_html or ''))
 
-    def _send_sms(self, group, recipient, text, now, commit):
+    def _send_sms(self, group, recipient, text, now, commit, values=None):
         sms = self.env['sms.sms'].sudo().create({
             'number': recipient, 'body': text, 'partner_id': self.partner_id.id, 'state': 'outgoing'})
         group.sms_id = sms
         group._finish('sent', log_result='queued', text=text)
 
-    def _send_letter(self, group, recipient, text, now, commit):
+    def _send_letter(self, group, recipient, text, now, commit, values=None):
         report = self.env.ref('cobranza_mx.action_report_reminder_letter')
         content, _type = self.env['ir.actions.report'].with_context(
             lang=self.partner_id.lang or 'es_MX')._render_qweb_pdf(report, self.ids)
@@ -444,7 +457,7 @@ class CobranzaReminder(models.Model):
         group.letter_attachment_id = attachment
         group._finish('sent', log_result='queued', text=self.env._("Printed reminder letter, ready to mail."))
 
-    def _send_whatsapp(self, group, recipient, text, now, commit):
+    def _send_whatsapp(self, group, recipient, text, now, commit, values=None):
         company = self.company_id
         if not (company.cobranza_whatsapp_token and company.cobranza_whatsapp_phone_number_id):
             group._finish('failed', reason=self.env._("WhatsApp is not configured for %(company)s.",
@@ -459,7 +472,7 @@ class CobranzaReminder(models.Model):
         group.write({'state': 'sending', 'attempt_count': self.attempt_count + 1, 'sending_since': now})
         if commit:
             self.env['ir.cron']._commit_progress(0)
-        values = self._placeholders()
+        values = values or self._placeholders()
         client = WhatsAppClient(company.cobranza_whatsapp_api_url, company.cobranza_whatsapp_token,
                                 company.cobranza_whatsapp_phone_number_id,
                                 api_version=company.cobranza_whatsapp_api_version or 'v21.0',
@@ -467,7 +480,8 @@ class CobranzaReminder(models.Model):
         try:
             message_id = client.send_template(
                 recipient.lstrip('+'), self.rule_id.whatsapp_template, self.rule_id.whatsapp_language or 'es_MX',
-                [values[name] for name in self._whatsapp_param_names()],
+                # The Cloud API refuses an empty parameter.
+                [values[name] or '-' for name in self._whatsapp_param_names()],
                 callback_data=f'cobranza.reminder:{self.id}')
         except TransientProviderError as e:
             attempts = self.attempt_count
