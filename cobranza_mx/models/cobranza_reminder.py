@@ -460,8 +460,8 @@ class CobranzaReminder(models.Model):
     def _send_whatsapp(self, group, recipient, text, now, commit, values=None):
         company = self.company_id
         if not (company.cobranza_whatsapp_token and company.cobranza_whatsapp_phone_number_id):
-            group._finish('failed', reason=self.env._("WhatsApp is not configured for %(company)s.",
-                                                      company=company.name))
+            group._finish('skipped', reason=self.env._("WhatsApp is not configured for %(company)s.",
+                                                       company=company.name))
             return
         if not self.rule_id.whatsapp_template:
             group._finish('failed', reason=self.env._("The rule %(rule)s has no WhatsApp template.",

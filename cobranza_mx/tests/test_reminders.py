@@ -318,6 +318,14 @@ class TestReminderWhatsApp(ReminderCommon):
         self.assertIn(invoice.name, params)
         self.assertEqual(reminder.log_ids.provider_message_id, reminder.provider_message_id)
 
+    def test_not_configured_is_skipped(self):
+        self.company.cobranza_whatsapp_token = False
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        reminder = self._process(local('America/Mexico_City', 2026, 6, 18, 10, 0))
+        self.assertEqual(reminder.state, 'skipped')
+        self.assertIn('not configured', reminder.reason)
+        self.assertFalse(self.server.received)
+
     def _assert_retry(self, reminder, now):
         self.assertEqual(reminder.state, 'scheduled')
         self.assertGreater(reminder.scheduled_at, now)
