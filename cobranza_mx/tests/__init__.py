@@ -3,3 +3,4 @@ from . import test_stages
 from . import test_collection_run
 from . import test_tours
 from . import test_contact_tools
+from . import test_portfolio_generator
