@@ -1,0 +1,118 @@
+"""Build the cobranza_mx demo: a Mexican company, its receivables portfolio and the demo users.
+
+Runs inside ``odoo-bin shell`` on a database where cobranza_mx is installed (``make demo-data``
+does exactly this)::
+
+    COBRANZA_SEED=42 COBRANZA_SCALE=1 /opt/odoo-venv/bin/python /opt/odoo19/odoo-bin shell \\
+        -d cobranza_demo --addons-path=/opt/odoo19/odoo/addons,/path/to/this/repo --no-http \\
+        --log-level=warn < scripts/make_demo.py
+
+odoo-bin reads the configuration (database, addons path, config file, PostgreSQL options) the
+same way as for the server and hands this script ``env``, a superuser environment; the script
+commits once everything is built, and prints a summary and the demo logins.
+
+- ``COBRANZA_SEED`` (default 42) chooses the portfolio: the same seed builds the same one.
+- ``COBRANZA_SCALE`` (default 1, decimals allowed) multiplies its size: 300 debtors and 1,500
+  invoices at scale 1.
+
+The aging of the portfolio refers to the day the script runs. A company that has customer
+invoices already keeps them: the script then only refreshes the demo users.
+"""
+import os
+import sys
+import time
+from datetime import date
+
+DEBTORS_PER_SCALE = 300
+INVOICES_PER_SCALE = 1500
+
+
+def _settings():
+    try:
+        seed = int(os.environ.get('COBRANZA_SEED') or 42)
+        scale = float(os.environ.get('COBRANZA_SCALE') or 1)
+    except ValueError as error:
+        sys.exit(f'COBRANZA_SEED must be an integer and COBRANZA_SCALE a number: {error}')
+    if scale <= 0:
+        sys.exit('COBRANZA_SCALE must be positive')
+    return seed, max(1, round(DEBTORS_PER_SCALE * scale)), max(1, round(INVOICES_PER_SCALE * scale))
+
+
+def _print_summary(summary, seed, today):
+    currency = summary['currency']
+    print(f"Portfolio (seed {seed}, as of {today}): {summary['debtors']:,} debtors "
+          f"({summary['companies']:,} companies, {summary['individuals']:,} individuals), "
+          f"{summary['invoices']:,} invoices ({summary['usd_invoices']:,} in USD), "
+          f"{summary['credit_notes']:,} credit notes, {summary['partial_payments']:,} partial payments")
+    print(f"Invoiced {summary['amount_invoiced']:,.2f} {currency}, credited {summary['amount_credited']:,.2f} "
+          f"{currency}, still due {summary['amount_due']:,.2f} {currency}")
+    print('Invoices by aging bucket: ' + ', '.join(f'{key} {count:,}' for key, count in summary['buckets'].items()))
+
+
+def build(env):
+    """Create (or complete) the demo in the database of ``env``; does not commit."""
+    seed, n_debtors, n_invoices = _settings()
+    today = date.today()
+    generator = env['cobranza.portfolio.generator']
+    started = time.monotonic()
+
+    company = generator._setup_mexican_company()
+    # The administrator works in the Mexican company.
+    admin = env.ref('base.user_admin')
+    admin.company_ids |= company
+    admin.company_id = company
+    print(f'Company: {company.name} (RFC {company.vat})')
+
+    has_portfolio = env['account.move'].search_count([
+        ('company_id', '=', company.id), ('move_type', 'in', ('out_invoice', 'out_refund')),
+    ], limit=1)
+    if has_portfolio:
+        print('The company has customer invoices already: its portfolio is kept as it is.')
+    else:
+        summary = generator._generate_portfolio(company, seed=seed, n_debtors=n_debtors, n_invoices=n_invoices,
+                                                today=today)
+        _print_summary(summary, seed, today)
+
+    users, passwords = generator._create_demo_users(company)
+    _setup_collections(env, company, users)
+    print(f'Built in {time.monotonic() - started:.1f} s')
+    print('Demo logins (login / password):')
+    for user in users:
+        print(f'  {user.login} / {passwords[user.login]}  ({user.name})')
+
+
+# Field teams of the demo: each collector works a region.
+ZONES = {
+    'collector1': ('BCN', 'SON', 'CHH', 'SIN'),
+    'collector2': ('CMX', 'PUE', 'JAL'),
+    'collector3': ('NLE', 'YUC', 'ROO'),
+}
+
+
+def _setup_collections(env, company, users):
+    """Assignment rules by region, a responsible for stage actions, then the first collection run."""
+    by_login = {user.login: user for user in users}
+    supervisor = by_login.get('supervisor')
+    Rule = env['cobranza.assignment.rule'].with_company(company)
+    if not Rule.search_count([('company_id', '=', company.id)]):
+        for sequence, (login, codes) in enumerate(ZONES.items(), start=1):
+            states = env['res.country.state'].search([('country_id.code', '=', 'MX'), ('code', 'in', codes)])
+            Rule.create({'name': f"{by_login[login].name}: {', '.join(states.mapped('name'))}",
+                         'sequence': sequence, 'company_id': company.id, 'state_ids': [(6, 0, states.ids)],
+                         'collector_ids': [(6, 0, by_login[login].ids)]})
+        Rule.create({'name': 'Resto del país', 'sequence': 99, 'company_id': company.id,
+                     'collector_ids': [(6, 0, [by_login[login].id for login in ZONES])]})
+    if supervisor:
+        env['cobranza.stage.action'].search([('activity_user_id', '=', False)]).activity_user_id = supervisor
+    run = env['cobranza.run']._run_for_company(company, trigger='manual')
+    print(f'First collection run: {run.evaluated_count:,} invoices evaluated, {run.changed_count:,} placed in a '
+          f'stage, {run.account_count:,} collection accounts, {run.action_count:,} activities, '
+          f'{run.error_count} errors')
+
+
+if __name__ == '__main__':
+    shell_env = globals().get('env')  # set by `odoo-bin shell -d <database>`
+    if shell_env is None:
+        sys.exit(__doc__)
+    build(shell_env)
+    shell_env.cr.commit()
