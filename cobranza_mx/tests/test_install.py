@@ -42,6 +42,18 @@ class TestInstall(CobranzaCommon):
         self.env['cobranza.account'].with_user(self.collector_1).web_search_read(
             domain=[('collector_id', '=', self.collector_1.id)], specification={'display_name': {}})
 
+    def test_spanish_translations(self):
+        """Users working in es_MX see the collection vocabulary in Spanish."""
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        es = self.env['cobranza.stage'].with_context(lang='es_MX')
+        self.assertEqual(es.browse(self.stage_preventive.id).name, 'Preventiva')
+        self.assertEqual(es.browse(self.stage_administrative.id).name, 'Administrativa')
+        self.assertEqual(self.env.ref('cobranza_mx.menu_cobranza_root').with_context(lang='es_MX').name, 'Cobranza')
+        self.assertEqual(self.env.ref('cobranza_mx.group_cobranza_collector').with_context(lang='es_MX').name,
+                         'Gestor de cobranza')
+        self.assertEqual(self.stage_preventive.with_context(lang='en_US').name, 'Preventive')
+
     def test_access_rights(self):
         Account = self.env['cobranza.account']
         self.assertTrue(Account.with_user(self.collector_1).has_access('read'))

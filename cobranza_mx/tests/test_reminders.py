@@ -133,6 +133,23 @@ class TestReminderScheduling(ReminderCommon):
         self.assertEqual((log.result, log.channel, log.recipient), ('queued', 'email', mail.email_to))
         self.assertEqual(len(log.body_hash), 64)
 
+    def test_spanish_texts(self):
+        """A debtor whose language is es_MX gets the e-mail and the SMS in Spanish."""
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        self.customer_a.lang = 'es_MX'
+        self.rule_due.active = True
+        self.rule_sms_24.active = True
+        invoice = self._open_invoice(self.customer_a, date(2026, 6, 20))
+        sms = self._process(local('America/Mexico_City', 2026, 6, 19, 12, 0)).sms_id
+        self.assertIn('le recordamos que', sms.body)
+        self.assertIn(f'Pague únicamente a {self.company.name}', sms.body)
+        self.assertIn(invoice.name, sms.body)
+        mail = self._process(local('America/Mexico_City', 2026, 6, 20, 12, 0)).mail_id
+        self.assertIn('Apreciable', mail.body_html)
+        self.assertIn('nunca a un gestor de cobranza', mail.body_html)
+        self.assertNotIn('Dear', mail.body_html)
+
     def test_window_defers_in_debtor_time_zone(self):
         """23:30 in Tijuana is outside the window: the e-mail waits for 07:00 Tijuana time."""
         self.rule_due.active = True
