@@ -13,8 +13,9 @@ COBRANZA_SEED ?= 42
 TEST_TAGS ?= /cobranza_mx
 
 ADDONS_PATH := $(ODOO_SRC)/odoo/addons,$(ODOO_SRC)/addons,$(CURDIR)
-ODOO_BIN := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin --addons-path=$(ADDONS_PATH) \
-	--db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)
+DB_ARGS := --db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)
+ODOO_BIN := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin --addons-path=$(ADDONS_PATH) $(DB_ARGS)
+ODOO_SHELL := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin shell --addons-path=$(ADDONS_PATH) $(DB_ARGS)
 PYTHON_BIN := $(dir $(ODOO_PYTHON))
 
 .PHONY: help check setup demo demo-data serve test test-account lint bench clean-dbs
@@ -52,7 +53,7 @@ demo-data:
 	-dropdb -h $(DB_HOST) -p $(DB_PORT) -U $(DB_USER) --if-exists $(DEMO_DB)
 	$(ODOO_BIN) -d $(DEMO_DB) -i cobranza_mx --load-language=es_MX --stop-after-init --log-level=warn
 	COBRANZA_SEED=$(COBRANZA_SEED) COBRANZA_SCALE=$(COBRANZA_SCALE) \
-		$(ODOO_BIN) shell -d $(DEMO_DB) --no-http --log-level=warn < scripts/make_demo.py
+		$(ODOO_SHELL) -d $(DEMO_DB) --no-http --log-level=warn < scripts/make_demo.py
 
 serve:
 	@echo "Serving $(DEMO_DB) on http://localhost:$(HTTP_PORT) (Ctrl-C to stop)"

@@ -24,7 +24,8 @@ import time
 from datetime import date
 
 DEBTORS_PER_SCALE = 300
-INVOICES_PER_SCALE = 1500
+# Customer documents per unit of scale: 1,500 invoices and 31 credit notes (2 %) at scale 1.
+INVOICES_PER_SCALE = 1531
 
 
 def _settings():
