@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools.assignment import balance
 
@@ -144,9 +145,21 @@ class CobranzaAccount(models.Model):
         result = {partner.id: account_id for partner, account_id in existing.items()}
         missing = sorted(partner_ids - result.keys())
         if missing:
-            created = self.sudo().with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True,
-                mail_notrack=True,
-            ).create([{'partner_id': pid, 'company_id': company.id} for pid in missing])
-            result.update(zip(missing, created.ids, strict=True))
+            # One INSERT for the whole batch: the daily run opens thousands of accounts at once, and
+            # a new account has nothing to track or notify. Related stored fields come from the partner.
+            rows = self.env.execute_query(SQL(
+                """
+                INSERT INTO cobranza_account (partner_id, company_id, name, segment_id, state_id, active,
+                                              create_uid, write_uid, create_date, write_date)
+                     SELECT p.id, %(company)s, p.name, p.cobranza_segment_id, p.state_id, TRUE,
+                            %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                       FROM res_partner p
+                      WHERE p.id = ANY(%(partners)s)
+                ON CONFLICT (partner_id, company_id) DO NOTHING
+                  RETURNING partner_id, id
+                """,
+                company=company.id, uid=self.env.uid, partners=missing))
+            result.update(rows)
+            self.invalidate_model()
+            self.env['res.partner'].invalidate_model(['cobranza_account_ids'])
         return result

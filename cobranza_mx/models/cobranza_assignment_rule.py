@@ -41,12 +41,16 @@ class CobranzaAssignmentRule(models.Model):
         return domain
 
     @api.model
-    def _assign(self, accounts, only_unassigned=True):
+    def _assign(self, accounts, only_unassigned=True, track=True):
         """Assign ``accounts`` by the first matching rule of their company, balancing the load.
 
+        :param track: log the new collector in each account's chatter; the daily run assigns
+            thousands of new accounts at once and does not.
         :return: the accounts that received a collector
         """
         Account = self.env['cobranza.account'].sudo()
+        if not track:
+            Account = Account.with_context(tracking_disable=True)
         assigned = Account
         pending = accounts.sudo()
         if only_unassigned:

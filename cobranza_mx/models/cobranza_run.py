@@ -173,7 +173,8 @@ class CobranzaRun(models.Model):
         self._update_accounts(context)
         self.env['cobranza.assignment.rule']._assign(
             self.env['cobranza.account'].search([
-                ('company_id', '=', self.company_id.id), ('collector_id', '=', False), ('total_due', '>', 0)]))
+                ('company_id', '=', self.company_id.id), ('collector_id', '=', False), ('total_due', '>', 0)]),
+            track=False)
         self.write({'state': 'done', 'ended_at': fields.Datetime.now()})
         self._checkpoint(commit)
 
