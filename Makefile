@@ -18,7 +18,7 @@ ODOO_BIN := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin --addons-path=$(ADDONS_PATH) $(D
 ODOO_SHELL := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin shell --addons-path=$(ADDONS_PATH) $(DB_ARGS)
 PYTHON_BIN := $(dir $(ODOO_PYTHON))
 
-.PHONY: help check setup demo demo-data serve test test-account lint bench clean-dbs
+.PHONY: help check setup demo demo-data serve test test-account lint bench
 
 help:
 	@echo "make setup         install Python requirements into the Odoo virtualenv and check the platform"
@@ -26,7 +26,7 @@ help:
 	@echo "make test          run the cobranza_mx test suite on a fresh database"
 	@echo "make test-account  run Odoo's own account tests with cobranza_mx installed (slow)"
 	@echo "make lint          ruff + pylint-odoo"
-	@echo "make bench         benchmark the daily run on 100,000 invoices"
+	@echo "make bench         benchmark the daily run on 100,000 invoices and the sending of 10,000 reminders"
 
 check:
 	@test -f "$(ODOO_SRC)/odoo-bin" || { echo "ERROR: Odoo 19.0 source not found at ODOO_SRC=$(ODOO_SRC)."; \
@@ -76,4 +76,7 @@ lint:
 	$(PYTHON_BIN)pylint --rcfile=.pylintrc cobranza_mx
 
 bench: check
-	$(ODOO_PYTHON) bench/run_bench.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" --db "$(BENCH_DB)"
+	$(ODOO_PYTHON) bench/run_bench.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" --db "$(BENCH_DB)" \
+		--db-args "$(DB_ARGS)"
+	$(ODOO_PYTHON) bench/bench_reminders.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" \
+		--db "$(BENCH_DB)_reminders"
