@@ -1,0 +1,114 @@
+"""The two references the daily run is compared with, on the same data.
+
+* The floor: one hand-written ``UPDATE account_move ... FROM (stage thresholds)`` that sets the
+  stage and the days overdue of every open invoice: the least work any implementation must do.
+* OCA's ``account_credit_control`` 19.0: a credit control policy with levels equivalent to the
+  stages after the due date, and one credit control run generating its lines.
+"""
+from odoo import Command
+from odoo.tools import SQL
+
+
+def floor_update(env, company_id, policy_id, run_date):
+    """The single UPDATE: stage by days overdue (NULL before the first stage), and the days. Row count."""
+    env.cr.execute(SQL(
+        """
+        WITH thresholds AS (
+            SELECT id, days_from, lead(days_from) OVER (ORDER BY days_from, sequence, id) AS days_to
+              FROM (SELECT NULL::int4 AS id, -2147483648 AS days_from, 0 AS sequence
+                     UNION ALL
+                    SELECT id, days_from, sequence FROM cobranza_stage WHERE policy_id = %(policy)s) s
+        )
+        UPDATE account_move m
+           SET cobranza_stage_id = t.id, cobranza_days_overdue = %(date)s::date - m.invoice_date_due
+          FROM thresholds t
+         WHERE %(open)s
+           AND %(date)s::date - m.invoice_date_due >= t.days_from
+           AND (t.days_to IS NULL OR %(date)s::date - m.invoice_date_due < t.days_to)
+        """,
+        policy=policy_id, date=run_date, open=_open(company_id)))
+    return env.cr.rowcount
+
+
+def _open(company_id):
+    """Open customer invoices of the company, with the same test as the run's."""
+    return SQL(
+        "m.company_id = %s AND m.move_type = 'out_invoice' AND m.state = 'posted' AND m.amount_residual > 0",
+        company_id)
+
+
+def save_stages(env, company_id):
+    """Keep the stages and days the run wrote, to compare with the floor and to restore them."""
+    env.cr.execute(SQL(
+        "CREATE TABLE bench_saved_stages AS SELECT m.id, m.cobranza_stage_id, m.cobranza_days_overdue "
+        "FROM account_move m WHERE %s", _open(company_id)))
+
+
+def compare_and_restore_stages(env):
+    """Count the invoices where the floor and the run disagree, then put the run's values back."""
+    [(mismatches,)] = env.execute_query(SQL(
+        """
+        SELECT count(*) FROM account_move m JOIN bench_saved_stages s ON s.id = m.id
+         WHERE m.cobranza_stage_id IS DISTINCT FROM s.cobranza_stage_id
+            OR m.cobranza_days_overdue IS DISTINCT FROM s.cobranza_days_overdue
+        """))
+    env.cr.execute(SQL(
+        """
+        UPDATE account_move m
+           SET cobranza_stage_id = s.cobranza_stage_id, cobranza_days_overdue = s.cobranza_days_overdue
+          FROM bench_saved_stages s WHERE s.id = m.id;
+        DROP TABLE bench_saved_stages
+        """))
+    env.invalidate_all()
+    return mismatches
+
+
+# ---------------------------------------------------------------------------------------------
+# OCA account_credit_control
+# ---------------------------------------------------------------------------------------------
+def setup_credit_control(env, company, stages):
+    """A credit control policy of ``company`` with one level per stage after the due date.
+
+    The levels count days from the due date (``net_days``) like our stages. OCA only looks at
+    due lines, so the stages before the due date have no level. The policy is the company's
+    default, the way the module expects it (partners and invoices may override it).
+    """
+    receivable_ids = [row[0] for row in env.execute_query(SQL(
+        """
+        SELECT DISTINCT l.account_id FROM account_move_line l JOIN account_account a ON a.id = l.account_id
+         WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
+        """, company.id))]
+    template = env.ref('account_credit_control.email_template_credit_control_base')
+    after_due = [stage for stage in stages.sorted('days_from') if stage.days_from > 0]
+    policy = env['credit.control.policy'].create({
+        'name': 'Cobranza benchmark (equivalent levels)',
+        'company_id': company.id,
+        'account_ids': [Command.set(receivable_ids)],
+        'level_ids': [Command.create({
+            'name': stage.name,
+            'level': level,
+            'computation_mode': 'net_days',
+            'delay_days': stage.days_from,
+            'email_template_id': template.id,
+            'channel': 'email',
+            'custom_text': stage.name,
+            'custom_mail_text': stage.name,
+        }) for level, stage in enumerate(after_due, start=1)],
+    })
+    company.credit_policy_id = policy
+    return policy
+
+
+def create_credit_control_run(env, company, policy, run_date):
+    return env['credit.control.run'].with_company(company).create({
+        'date': run_date,
+        'company_id': company.id,
+        'policy_ids': [Command.set(policy.ids)],
+    })
+
+
+def credit_control_summary(env, run):
+    """Lines generated by the run, per level."""
+    rows = env.execute_query(SQL(
+        "SELECT level, count(*) FROM credit_control_line WHERE run_id = %s GROUP BY level ORDER BY level", run.id))
+    return {f'level_{level}': count for level, count in rows}
