@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command
 from odoo.tests import new_test_user
@@ -57,6 +57,16 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         if post:
             move.action_post()
         return move
+
+    @classmethod
+    def _setup_two_accounts(cls):
+        """Two customers with an overdue invoice each, placed by a run: account A to collector 1, B unassigned."""
+        cls.invoice_a = cls._invoice(cls.customer_a, cls.run_date - timedelta(days=40))
+        cls.invoice_b = cls._invoice(cls.customer_b, cls.run_date - timedelta(days=90))
+        cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.run_date)
+        cls.account_a = cls.invoice_a.cobranza_account_id
+        cls.account_b = cls.invoice_b.cobranza_account_id
+        cls.account_a.collector_id = cls.collector_1
 
     def _run(self, run_date=None, company=None, **kwargs):
         return self.env['cobranza.run']._run_for_company(company or self.company, run_date=run_date or self.run_date,

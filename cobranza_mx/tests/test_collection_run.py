@@ -278,12 +278,7 @@ class TestCollectionSecurity(CobranzaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.invoice_a = cls._invoice(cls.customer_a, cls.run_date - timedelta(days=40))
-        cls.invoice_b = cls._invoice(cls.customer_b, cls.run_date - timedelta(days=90))
-        cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.run_date)
-        cls.account_a = cls.invoice_a.cobranza_account_id
-        cls.account_b = cls.invoice_b.cobranza_account_id
-        cls.account_a.collector_id = cls.collector_1
+        cls._setup_two_accounts()
         cls.account_b.collector_id = cls.collector_2
 
     def test_collector_sees_only_assigned(self):

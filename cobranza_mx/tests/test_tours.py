@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from odoo.tests import HttpCase, tagged
 
@@ -11,12 +10,7 @@ class TestCollectionTours(CobranzaCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.invoice_a = cls._invoice(cls.customer_a, cls.run_date - timedelta(days=40))
-        cls.invoice_b = cls._invoice(cls.customer_b, cls.run_date - timedelta(days=90))
-        cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.run_date)
-        cls.account_a = cls.invoice_a.cobranza_account_id
-        cls.account_b = cls.invoice_b.cobranza_account_id
-        cls.account_a.collector_id = cls.collector_1
+        cls._setup_two_accounts()
 
     def test_collector_worklist_on_phone(self):
         self.browser_size = '375x667'
