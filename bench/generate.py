@@ -4,7 +4,8 @@ Creating 100,000 invoices with the ORM takes hours, so:
 
 1. the debtors and invoices come from the demo generator of cobranza_mx (a seeded, pure Python
    portfolio: RFCs, phones, addresses, invoices spread over every aging bucket);
-2. the debtors are inserted into ``res_partner`` with one ``INSERT ... SELECT FROM unnest``;
+2. the debtors are inserted into ``res_partner`` with ``INSERT ... SELECT FROM unnest`` (two
+   statements, see :func:`insert_partners`);
 3. a few dozen of the invoices, chosen across the range of amounts of each currency, are created
    and posted with the ORM (16 % VAT of the Mexican chart): these are the templates;
 4. every other invoice is a copy of the template of its currency whose total is nearest to its
@@ -15,8 +16,9 @@ Creating 100,000 invoices with the ORM takes hours, so:
 
 The clones are posted and unpaid: ``amount_residual`` equals ``amount_total``. The generator's
 partial payments and credit notes are left out (they need payments and reconciliations), and a
-clone's amount is its template's, not the generated one (the nearest template is within a few
-per cent on the log scale). :func:`verify` checks the result with the ORM.
+clone's amount is its template's, not the generated one (at 100,000 invoices the template is
+within 0.8 % of the generated amount for half of the invoices, 6 % for 90 %, 43 % for 99 %: the
+tails of the distribution have few templates). :func:`verify` checks the result with the ORM.
 """
 import bisect
 import logging
@@ -25,6 +27,7 @@ import re
 import time
 from collections import defaultdict
 
+from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL, email_normalize
 
 from odoo.addons.cobranza_mx.tools.portfolio import generate_portfolio
@@ -138,7 +141,7 @@ def reserve_ids(env, table, count):
 
 
 def insert_partners(env, debtors):
-    """Insert the debtors as companies and individuals in one statement; their ids in order."""
+    """Insert the debtors as companies and individuals with set-based SQL; their ids in order."""
     ids = reserve_ids(env, 'res_partner', len(debtors))
     mexico = env.ref('base.mx')
     states = dict(env.execute_query(SQL(
@@ -381,8 +384,6 @@ def verify(registry, company_id, expected_invoices, sample_ids):
 
     Runs in its own cursor, rolled back: recomputing stored fields must leave no trace.
     """
-    from odoo import SUPERUSER_ID, api  # noqa: PLC0415 - odoo is importable only once the script set it up
-
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         Move = env['account.move'].with_company(company_id)

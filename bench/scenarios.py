@@ -7,7 +7,6 @@ scenario commits, as the cron does.
 import cProfile
 import gc
 import io
-import logging
 import pstats
 from datetime import timedelta
 
@@ -18,8 +17,6 @@ from measure import Measure
 from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
-
-_logger = logging.getLogger('cobranza_bench')
 
 MOVED_SHARE = 0.10
 
@@ -34,44 +31,8 @@ def run_benchmark(args, log=print):
             company, team = _setup(env, args)
             cr.commit()
         log(f"Company {company.name} (id {company.id}) with the mx chart: {setup.seconds:.1f} s")
-
-        with Measure('generation', args.invoices) as generation:
-            sizes = generate.generate(env, company, args.seed, args.customers, args.invoices, args.date)
-            cr.commit()
-        generation.extra['steps'] = sizes['steps']
-        with Measure('vacuum', 0) as vacuum:
-            _vacuum_analyze(args.db, ('res_partner', 'account_move', 'account_move_line'))
-        generation.extra['vacuum_analyze_seconds'] = round(vacuum.seconds, 2)
-        results['generation'] = generation.as_dict()
-        log(f"Generated {sizes['invoices']:,} invoices ({sizes['template_invoices']} created with the ORM) "
-            f"over {sizes['customers']:,} customers in {generation.seconds:.1f} s "
-            f"(+ {vacuum.seconds:.1f} s VACUUM ANALYZE); steps: "
-            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sizes['steps'].items()))
-        check = generate.verify(registry, company.id, args.invoices, sizes['sample_clone_ids'])
-        for line in check.get('sample', []):
-            log(f"  {line}")
-        if check.get('sample_partner'):
-            log(f"  {check['sample_partner']}")
-        if check['problems']:
-            raise RuntimeError("The generated invoices are not right:\n" + "\n".join(check['problems']))
-        log(f"  ORM and SQL checks passed: {check['open_invoices']:,} open invoices, "
-            f"{check['move_lines']:,} journal items, residual {check['residual_total']:,.2f} MXN")
-        histogram = generate.days_overdue_histogram(env, company.id, args.date)
-        log("  Aging: " + ", ".join(f"{key} {count:,}" for key, count in histogram.items()))
-        results['sizes'] = {
-            'invoices': sizes['invoices'],
-            'customers': sizes['customers'],
-            'move_lines': check['move_lines'],
-            'template_invoices': sizes['template_invoices'],
-            'usd_invoices': sizes['usd_invoices'],
-            'aging': histogram,
-            'run_date': args.date.isoformat(),
-            'seed': args.seed,
-            'batch_size': int(env['ir.config_parameter'].get_param('cobranza_mx.run_batch_size', 5000)),
-            'collectors': len(team[0]),
-            'variant': ', '.join(name for name, on in (('no tracking', args.no_tracking),
-                                                     ('no stage actions', args.no_stage_actions)) if on),
-        }
+        results['generation'], results['sizes'] = _generate(env, registry, company, args, log)
+        results['sizes']['collectors'] = len(team[0])
 
         _timed_run(env, company, 'first_run', args.date, args, results, log, profile=args.profile)
         _timed_run(env, company, 'idle_run', args.date, args, results, log)
@@ -90,6 +51,46 @@ def run_benchmark(args, log=print):
             results['oca_credit_control'] = _oca(env, args, company, log)
     results['ratios'] = _ratios(results)
     return results
+
+
+def _generate(env, registry, company, args, log):
+    """Generate and verify the portfolio: ``(generation figures, sizes)``."""
+    with Measure('generation', args.invoices) as generation:
+        sizes = generate.generate(env, company, args.seed, args.customers, args.invoices, args.date)
+        env.cr.commit()
+    generation.extra['steps'] = sizes['steps']
+    with Measure('vacuum', 0) as vacuum:
+        _vacuum_analyze(args.db, ('res_partner', 'account_move', 'account_move_line'))
+    generation.extra['vacuum_analyze_seconds'] = round(vacuum.seconds, 2)
+    log(f"Generated {sizes['invoices']:,} invoices ({sizes['template_invoices']} created with the ORM) "
+        f"over {sizes['customers']:,} customers in {generation.seconds:.1f} s "
+        f"(+ {vacuum.seconds:.1f} s VACUUM ANALYZE); steps: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sizes['steps'].items()))
+
+    check = generate.verify(registry, company.id, args.invoices, sizes['sample_clone_ids'])
+    for line in check.get('sample', []):
+        log(f"  {line}")
+    if check.get('sample_partner'):
+        log(f"  {check['sample_partner']}")
+    if check['problems']:
+        raise RuntimeError("The generated invoices are not right:\n" + "\n".join(check['problems']))
+    log(f"  ORM and SQL checks passed: {check['open_invoices']:,} open invoices, "
+        f"{check['move_lines']:,} journal items, residual {check['residual_total']:,.2f} MXN")
+    histogram = generate.days_overdue_histogram(env, company.id, args.date)
+    log("  Aging: " + ", ".join(f"{key} {count:,}" for key, count in histogram.items()))
+    return generation.as_dict(), {
+        'invoices': sizes['invoices'],
+        'customers': sizes['customers'],
+        'move_lines': check['move_lines'],
+        'template_invoices': sizes['template_invoices'],
+        'usd_invoices': sizes['usd_invoices'],
+        'aging': histogram,
+        'run_date': args.date.isoformat(),
+        'seed': args.seed,
+        'batch_size': int(env['ir.config_parameter'].get_param('cobranza_mx.run_batch_size', 5000)),
+        'variant': ', '.join(name for name, on in (('no tracking', args.no_tracking),
+                                                 ('no stage actions', args.no_stage_actions)) if on),
+    }
 
 
 def _setup(env, args):

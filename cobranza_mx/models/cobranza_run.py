@@ -170,11 +170,13 @@ class CobranzaRun(models.Model):
             if (max_batches and batches >= max_batches) or remaining_time <= 0:
                 return
         self._close_left_invoices(context)
-        self._update_accounts(context)
+        entering = self._update_accounts(context)
+        # New accounts get their collector before the actions of the stages they enter, which are theirs.
         self.env['cobranza.assignment.rule']._assign(
             self.env['cobranza.account'].search([
                 ('company_id', '=', self.company_id.id), ('collector_id', '=', False), ('total_due', '>', 0)]),
             track=False)
+        self._run_stage_actions(entering)
         self.write({'state': 'done', 'ended_at': fields.Datetime.now()})
         self._checkpoint(commit)
 
@@ -378,7 +380,10 @@ class CobranzaRun(models.Model):
         self.closed_count += len(rows)
 
     def _update_accounts(self, context):
-        """Aggregate open invoices per collection account, write what changed, run stage actions."""
+        """Aggregate open invoices per collection account and write what changed.
+
+        :return: ``{stage_id: [account ids]}`` of the accounts that entered a stage
+        """
         aggregates = self.env.execute_query(SQL(
             """
             SELECT m.cobranza_account_id,
@@ -441,7 +446,7 @@ class CobranzaRun(models.Model):
             old_stage = current[account_id][0] if account_id in current else None
             if vals[0] and vals[0] != old_stage:
                 entering[vals[0]].append(account_id)
-        self._run_stage_actions(entering)
+        return entering
 
     def _run_stage_actions(self, entering):
         """Execute the entry actions of each stage for the accounts that entered it; isolate failures."""

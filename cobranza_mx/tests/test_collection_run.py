@@ -237,6 +237,18 @@ class TestCollectionRun(CobranzaCommon):
         self._run(self.run_date + timedelta(days=1))
         self.assertEqual(len(account_a.activity_ids), 1)
 
+    def test_new_account_activity_goes_to_its_assigned_collector(self):
+        """The run assigns a new account before the actions of the stage it enters: its collector gets the task."""
+        self.env.ref('cobranza_mx.stage_action_extrajudicial_call').active = True
+        self.env['cobranza.assignment.rule'].create({
+            'name': 'Todos', 'collector_ids': [Command.set(self.collector_2.ids)]})
+        invoice = self._invoice(self.customer_c, self._due_for(70))
+        run = self._run()
+        account = invoice.cobranza_account_id
+        self.assertEqual(account.collector_id, self.collector_2)
+        self.assertEqual(account.activity_ids.user_id, self.collector_2)
+        self.assertEqual(run.error_count, 0)
+
     def test_run_now_button(self):
         self._invoice(self.customer_a, self._due_for(3))
         with freeze_time(f'{self.run_date} 18:00:00'):
