@@ -7,7 +7,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL, format_amount, format_date
 
 from ..tools import contact_window as cw
-from ..tools.phone import InvalidPhoneError, normalize_mx_phone
 from ..tools.whatsapp import PermanentProviderError, TransientProviderError, WhatsAppClient, backoff_seconds
 from .cobranza_reminder_rule import CHANNELS
 
@@ -304,15 +303,20 @@ class CobranzaReminder(models.Model):
         leader.grouped_move_ids = pending.move_id
         (pending - leader).leader_id = leader
         pending.recipient = recipient
-        # Compliance of what is actually sent.
         values = leader._placeholders() if channel in ('sms', 'whatsapp') else {}
         text = leader._render_text(values) if values else ''
-        found = self.env['cobranza.forbidden.term']._find_in(text, *leader._rendered_email_parts())
-        if found:
-            pending._finish('failed', reason=self.env._(
-                "Refused: the message contains forbidden language: %(terms)s", terms=', '.join(found)))
+        # Compliance of what is actually sent (an e-mail is checked once rendered, in _send_email).
+        if text and pending._refuse_forbidden(text):
             return
         getattr(leader, f'_send_{channel}')(pending, recipient, text, now, commit, values=values)
+
+    def _refuse_forbidden(self, *texts):
+        """Fail these reminders when ``texts`` contain forbidden language; return whether they did."""
+        found = self.env['cobranza.forbidden.term']._find_in(*texts)
+        if found:
+            self._finish('failed', reason=self.env._(
+                "Refused: the message contains forbidden language: %(terms)s", terms=', '.join(found)))
+        return bool(found)
 
     def _cancel_closed(self):
         """Cancel reminders whose invoice is paid or excluded from collection; return the others."""
@@ -341,11 +345,10 @@ class CobranzaReminder(models.Model):
                 return None, self.env._("The debtor has no e-mail address.")
             return partner.email, None
         if channel in ('sms', 'whatsapp'):
-            try:
-                return normalize_mx_phone(partner.phone), None
-            except InvalidPhoneError as e:
+            if not partner.cobranza_phone_e164:
                 return None, self.env._("Invalid phone number %(phone)s: %(reason)s", phone=partner.phone or '',
-                                        reason=e)
+                                        reason=partner.cobranza_phone_error or 'empty')
+            return partner.cobranza_phone_e164, None
         if not (partner.street and partner.city):
             return None, self.env._("The debtor has no postal address.")
         return ', '.join(filter(None, [partner.street, partner.city, partner.state_id.name, partner.zip])), None
@@ -406,20 +409,17 @@ class CobranzaReminder(models.Model):
             'detail': detail,
         })
 
-    def _rendered_email_parts(self):
-        self.ensure_one()
-        if self.channel != 'email' or not self.rule_id.mail_template_id:
-            return []
-        template = self.rule_id.mail_template_id
-        rendered = template._render_field('body_html', self.ids, compute_lang=True)[self.id]
-        subject = template._render_field('subject', self.ids, compute_lang=True)[self.id]
-        return [subject or '', str(rendered or '')]
-
     # ------------------------------------------------------------------
     # Channels
     # ------------------------------------------------------------------
     def _send_email(self, group, recipient, text, now, commit, values=None):
         template = self.rule_id.mail_template_id or self.env.ref('cobranza_mx.mail_template_reminder')
+        mail = self.env['mail.mail'].sudo().browse(template.send_mail(self.id, force_send=False, email_values={
+            'email_to': recipient, 'recipient_ids': []}))
+        # The template is rendered once; what it rendered is checked before anything goes out.
+        if group._refuse_forbidden(mail.subject or '', mail.body_html or ''):
+            mail.unlink()
+            return
         report = self.env.ref('account.account_invoices')
         attachments = self.env['ir.attachment']
         for move in group.move_id:
@@ -431,10 +431,8 @@ class CobranzaReminder(models.Model):
                 'res_id': move.id,
                 'mimetype': 'application/pdf',
             })
-        mail_id = template.send_mail(self.id, force_send=False, email_values={
-            'email_to': recipient, 'recipient_ids': [], 'attachment_ids': attachments.ids})
-        group.mail_id = mail_id
-        mail = self.env['mail.mail'].browse(mail_id)
+        mail.attachment_ids = attachments
+        group.mail_id = mail
         group._finish('sent', log_result='queued', text=str(mail.body_html or ''))
 
     def _send_sms(self, group, recipient, text, now, commit, values=None):

@@ -283,6 +283,8 @@ class TestReminderScheduling(ReminderCommon):
         self.assertEqual(reminder.state, 'failed')
         self.assertIn('ultimátum', reminder.reason)
         self.assertFalse(reminder.mail_id)
+        self.assertFalse(self.env['mail.mail'].search([('email_to', '=', self.customer_a.email)]),
+                         "the refused e-mail is not left in the queue")
 
     def test_contact_log_is_immutable(self):
         self.rule_due.active = True
