@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from ..tools.stages import STAGE_RANK, StageRule
 
@@ -36,10 +36,6 @@ class CobranzaStage(models.Model):
 
     _days_positive_amount = models.Constraint(
         'CHECK(min_amount >= 0)', 'The minimum amount of a stage cannot be negative.')
-
-    @api.model
-    def _rank_of(self, code):
-        return STAGE_RANK.get(code, -1)
 
     def _as_rules(self):
         return [
