@@ -1,5 +1,10 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+from ..tools.stages import STAGE_RANK, priority_score
 
 EXCLUSION_REASONS = [
     ('dispute', 'Dispute'),
@@ -17,17 +22,53 @@ class AccountMove(models.Model):
         'cobranza.account', string="Collection Account", readonly=True, copy=False, index='btree_not_null')
     cobranza_collector_id = fields.Many2one(related='cobranza_account_id.collector_id', string="Collector")
     cobranza_policy_id = fields.Many2one('cobranza.policy', string="Collection Policy", readonly=True, copy=False)
-    cobranza_stage_id = fields.Many2one(
-        'cobranza.stage', string="Collection Stage", readonly=True, copy=False, index='btree_not_null')
+    # No index: the daily run rewrites it on thousands of invoices, and account_move has many already.
+    cobranza_stage_id = fields.Many2one('cobranza.stage', string="Collection Stage", readonly=True, copy=False)
     cobranza_stage_date = fields.Date(string="In Collection Stage Since", readonly=True, copy=False)
-    cobranza_days_overdue = fields.Integer(string="Days Overdue", readonly=True, copy=False)
-    cobranza_priority = fields.Float(string="Collection Priority", readonly=True, copy=False, digits=(16, 2))
+    # Not stored: they change every day for every open invoice, and the run must not rewrite them all.
+    cobranza_days_overdue = fields.Integer(
+        string="Days Overdue", compute='_compute_cobranza_days_overdue', search='_search_cobranza_days_overdue',
+        help="Days since the due date (negative: before it), as of today.")
+    cobranza_priority = fields.Float(
+        string="Collection Priority", compute='_compute_cobranza_priority', digits=(16, 2),
+        help="The stage weighs most, then the days overdue, then the open amount.")
     cobranza_next_action_date = fields.Date(string="Next Collection Action", readonly=True, copy=False)
     cobranza_excluded = fields.Boolean(string="Excluded from Collection", readonly=True, copy=False)
     cobranza_exclusion_reason = fields.Selection(
         EXCLUSION_REASONS, string="Exclusion Reason", readonly=True, copy=False)
     cobranza_exclusion_note = fields.Char(string="Exclusion Note", readonly=True, copy=False)
     cobranza_history_ids = fields.One2many('cobranza.stage.history', 'move_id', string="Collection History")
+
+    @api.model
+    def _cobranza_today(self):
+        """The day collection figures are computed for: the context's ``cobranza_date`` or today."""
+        return fields.Date.to_date(self.env.context.get('cobranza_date')) or fields.Date.context_today(self)
+
+    @api.depends('invoice_date_due')
+    @api.depends_context('cobranza_date', 'tz')
+    def _compute_cobranza_days_overdue(self):
+        today = self._cobranza_today()
+        for move in self:
+            move.cobranza_days_overdue = (today - move.invoice_date_due).days if move.invoice_date_due else 0
+
+    def _search_cobranza_days_overdue(self, operator, value):
+        """Days overdue compare with the due date: ``days >= n`` is ``due <= today - n``."""
+        flipped = {'>': '<', '>=': '<=', '<': '>', '<=': '>=', '=': '=', '!=': '!='}
+        if operator in ('in', 'not in'):
+            dates = [self._cobranza_today() - timedelta(days=int(days)) for days in value]
+            return Domain('invoice_date_due', operator, dates)
+        if operator not in flipped or not isinstance(value, (int, float)) or isinstance(value, bool):
+            return NotImplemented
+        return Domain('invoice_date_due', flipped[operator], self._cobranza_today() - timedelta(days=int(value)))
+
+    @api.depends('invoice_date_due', 'amount_residual_signed', 'cobranza_stage_id.code')
+    @api.depends_context('cobranza_date', 'tz')
+    def _compute_cobranza_priority(self):
+        for move in self:
+            days = move.cobranza_days_overdue
+            rank = STAGE_RANK[move.cobranza_stage_id.code] if move.cobranza_stage_id else -1
+            move.cobranza_priority = priority_score(move.amount_residual_signed if days > 0 else 0.0, days, rank) \
+                if move.cobranza_account_id else 0.0
 
     def _cobranza_set_exclusion(self, reason, note=False):
         """Exclude these invoices from the collection run (``reason`` False: include them again)."""

@@ -38,9 +38,9 @@ class CobranzaAccount(models.Model):
     _check_company_auto = True
     _mail_post_access = 'read'
 
-    name = fields.Char(related='partner_id.name', store=True, index='trigram')
+    name = fields.Char(related='partner_id.name', store=True)
     partner_id = fields.Many2one(
-        'res.partner', string="Customer", required=True, index=True, ondelete='restrict',
+        'res.partner', string="Customer", required=True, ondelete='restrict',
         domain="[('parent_id', '=', False)]", tracking=True)
     company_id = fields.Many2one('res.company', required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related='company_id.currency_id')
@@ -59,7 +59,9 @@ class CobranzaAccount(models.Model):
     vat = fields.Char(related='partner_id.vat', string="RFC")
 
     # Written by the daily run.
-    stage_id = fields.Many2one('cobranza.stage', readonly=True, index=True, tracking=True,
+    # Few indexes: the daily run rewrites these columns on thousands of accounts, and every index
+    # costs on every row; the (partner, company) constraint serves lookups by customer.
+    stage_id = fields.Many2one('cobranza.stage', readonly=True, tracking=True,
                                group_expand='_read_group_stage_ids')
     stage_code = fields.Selection(related='stage_id.code', store=True, string="Stage Family")
     stage_date = fields.Date(string="In Stage Since", readonly=True)
@@ -67,10 +69,14 @@ class CobranzaAccount(models.Model):
     total_overdue = fields.Monetary(readonly=True)
     oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True)
     open_invoice_count = fields.Integer(string="Open Invoices", readonly=True)
-    overdue_bucket = fields.Selection(AGING_BUCKETS, readonly=True, index=True)
-    priority = fields.Float(readonly=True, digits=(16, 2), index=True)
+    overdue_bucket = fields.Selection(AGING_BUCKETS, readonly=True)
+    priority = fields.Float(readonly=True, digits=(16, 2))
     next_action_date = fields.Date(readonly=True)
     last_run_date = fields.Date(readonly=True)
+    # Queue of the stage actions cron (cobranza.run._process_stage_actions).
+    action_stage_id = fields.Many2one('cobranza.stage', string="Entry Actions Pending", readonly=True,
+                                      ondelete='set null')
+    action_run_id = fields.Many2one('cobranza.run', string="Queued By", readonly=True, ondelete='set null')
 
     invoice_ids = fields.One2many(
         'account.move', 'cobranza_account_id', string="Invoices in Collection", readonly=True,
@@ -133,11 +139,19 @@ class CobranzaAccount(models.Model):
             ['collector_id'], ['total_overdue:sum'])
         loads = dict.fromkeys(collectors.ids, 0.0)
         loads.update({collector.id: overdue for collector, overdue in groups})
+        accounts.fetch(['total_overdue', 'total_due'])
         return balance([(a.id, a.total_overdue or a.total_due) for a in accounts], loads)
 
     @api.model
     def _ensure_accounts(self, company, partner_ids):
-        """Map each partner id to its collection account id in ``company``, creating missing ones."""
+        """Map each partner id to its collection account id in ``company``, creating missing ones.
+
+        :param partner_ids: partner ids, or an ``SQL`` query selecting them (the daily run's way:
+            the accounts are opened in one statement and nothing is returned)
+        """
+        if isinstance(partner_ids, SQL):
+            self._insert_accounts(company, partner_ids)
+            return None
         partner_ids = set(partner_ids)
         existing = dict(self.with_context(active_test=False).sudo()._read_group(
             [('company_id', '=', company.id), ('partner_id', 'in', list(partner_ids))],
@@ -145,21 +159,29 @@ class CobranzaAccount(models.Model):
         result = {partner.id: account_id for partner, account_id in existing.items()}
         missing = sorted(partner_ids - result.keys())
         if missing:
-            # One INSERT for the whole batch: the daily run opens thousands of accounts at once, and
-            # a new account has nothing to track or notify. Related stored fields come from the partner.
-            rows = self.env.execute_query(SQL(
-                """
-                INSERT INTO cobranza_account (partner_id, company_id, name, segment_id, state_id, active,
-                                              create_uid, write_uid, create_date, write_date)
-                     SELECT p.id, %(company)s, p.name, p.cobranza_segment_id, p.state_id, TRUE,
-                            %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-                       FROM res_partner p
-                      WHERE p.id = ANY(%(partners)s)
-                ON CONFLICT (partner_id, company_id) DO NOTHING
-                  RETURNING partner_id, id
-                """,
-                company=company.id, uid=self.env.uid, partners=missing))
-            result.update(rows)
+            result.update(self._insert_accounts(company, SQL("SELECT unnest(%s::int4[])", missing)))
+        return result
+
+    @api.model
+    def _insert_accounts(self, company, partner_query):
+        """Open the accounts of the partners selected by ``partner_query``; ``[(partner id, account id)]``.
+
+        One INSERT for all of them: the daily run opens thousands of accounts at once, and a new
+        account has nothing to track or notify. Related stored fields come from the partner.
+        """
+        rows = self.env.execute_query(SQL(
+            """
+            INSERT INTO cobranza_account (partner_id, company_id, name, segment_id, state_id, active,
+                                          create_uid, write_uid, create_date, write_date)
+                 SELECT p.id, %(company)s, p.name, p.cobranza_segment_id, p.state_id, TRUE,
+                        %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                   FROM res_partner p
+                  WHERE p.id IN (%(partners)s)
+            ON CONFLICT (partner_id, company_id) DO NOTHING
+              RETURNING partner_id, id
+            """,
+            company=company.id, uid=self.env.uid, partners=partner_query))
+        if rows:
             self.invalidate_model()
             self.env['res.partner'].invalidate_model(['cobranza_account_ids'])
-        return result
+        return rows

@@ -1,5 +1,6 @@
 import logging
-from collections import Counter, defaultdict
+import time
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,25 +10,20 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.stages import STAGE_CODES, place_invoice, priority_score, sort_rules
+from ..tools.stages import STAGE_CODES, priority_score, sort_rules
 from .cobranza_account import aging_bucket
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10000
+ACTION_BATCH_SIZE = 1000
 
-# Columns the run writes on account.move, in the order of tools.stages.Placement plus the keys.
-MOVE_COLUMNS = (
-    ('cobranza_account_id', 'int4'),
-    ('cobranza_policy_id', 'int4'),
-    ('cobranza_stage_id', 'int4'),
-    ('cobranza_stage_date', 'date'),
-    ('cobranza_days_overdue', 'int4'),
-    ('cobranza_priority', 'numeric'),
-    ('cobranza_next_action_date', 'date'),
-)
+# Fields the run writes on account.move.
+MOVE_FIELDS = ['cobranza_account_id', 'cobranza_policy_id', 'cobranza_stage_id', 'cobranza_stage_date',
+               'cobranza_next_action_date']
 ACCOUNT_COLUMNS = (
     ('stage_id', 'int4'),
+    ('stage_code', 'varchar'),
     ('stage_date', 'date'),
     ('total_due', 'numeric'),
     ('total_overdue', 'numeric'),
@@ -79,6 +75,8 @@ class CobranzaRun(models.Model):
     excluded_count = fields.Integer(string="Excluded Invoices", readonly=True)
     no_policy_count = fields.Integer(string="Invoices Without Policy", readonly=True)
     account_count = fields.Integer(string="Accounts Updated", readonly=True)
+    assigned_count = fields.Integer(string="Accounts Assigned", readonly=True)
+    queued_action_count = fields.Integer(string="Stage Actions Queued", readonly=True)
     action_count = fields.Integer(string="Stage Actions Executed", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
     log = fields.Text(readonly=True)
@@ -154,31 +152,44 @@ class CobranzaRun(models.Model):
 
     def _execute(self, commit=False, max_batches=None):
         self.ensure_one()
+        timings = Counter()
+        clock = time.perf_counter()
+
+        def lap(phase):
+            nonlocal clock
+            now = time.perf_counter()
+            timings[phase] += now - clock
+            clock = now
+
         # The run reads with SQL: pending ORM writes (payments, exclusions, overrides) must be in the database.
         self.env.flush_all()
         policies = self.env['cobranza.policy'].search(
             [('company_id', 'in', [False, self.company_id.id])], order='sequence, id')
         context = self._prepare_context(policies)
+        self._open_missing_accounts()
+        lap('accounts opened')
         batches = 0
         while True:
-            rows = self._fetch_batch(self._batch_size())
-            if not rows:
+            upper = self._next_batch_upper_id(self._batch_size())
+            if not upper:
                 break
-            self._process_batch(rows, context)
+            self._process_batch(upper, context)
             batches += 1
+            lap('invoices placed')
             remaining_time = self._checkpoint(commit)
+            lap('commits')
             if (max_batches and batches >= max_batches) or remaining_time <= 0:
                 return
         self._close_left_invoices(context)
-        entering = self._update_accounts(context)
-        # New accounts get their collector before the actions of the stages they enter, which are theirs.
-        self.env['cobranza.assignment.rule']._assign(
-            self.env['cobranza.account'].search([
-                ('company_id', '=', self.company_id.id), ('collector_id', '=', False), ('total_due', '>', 0)]),
-            track=False)
-        self._run_stage_actions(entering)
+        lap('closed invoices')
+        self._update_accounts(context)
+        lap('accounts updated and assigned')
         self.write({'state': 'done', 'ended_at': fields.Datetime.now()})
         self._checkpoint(commit)
+        lap('commits')
+        _logger.info("Collection run %s done: %s invoices evaluated, %s stage changes; %s", self.id,
+                     self.evaluated_count, self.changed_count,
+                     ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
 
     def _checkpoint(self, commit):
         self.env.flush_all()
@@ -187,153 +198,193 @@ class CobranzaRun(models.Model):
         return float('inf')
 
     def _prepare_context(self, policies):
-        """Everything the batches need once: stage rules, policy of each invoice, stage names."""
+        """Everything the batches need once: the stage rules and the SQL choosing each invoice's policy."""
         rules_by_policy = {policy.id: sort_rules(policy.stage_ids._as_rules()) for policy in policies}
-        policy_of_move = {}
-        catch_all = False
-        open_domain = [
-            ('company_id', '=', self.company_id.id), ('move_type', '=', 'out_invoice'),
-            ('state', '=', 'posted'), ('amount_residual', '>', 0), ('id', '>', self.last_move_id),
-        ]
-        Move = self.env['account.move'].with_context(active_test=False)
-        for policy in policies:
-            if policy._is_catch_all():
-                catch_all = policy.id
-                break
-            for move_id in Move.search(open_domain + list(policy._segment_domain()), order='id').ids:
-                policy_of_move.setdefault(move_id, policy.id)
-        overrides = dict(self.env.execute_query(SQL(
-            "SELECT partner_id, policy_id FROM cobranza_account WHERE company_id = %s AND policy_id IS NOT NULL",
-            self.company_id.id)))
-        for policy in self.env['cobranza.policy'].browse(set(overrides.values()) - set(rules_by_policy)):
+        # Account overrides may name policies of no segment of this company's run: their rules count too.
+        override_ids = {row[0] for row in self.env.execute_query(SQL(
+            "SELECT DISTINCT policy_id FROM cobranza_account WHERE company_id = %s AND policy_id IS NOT NULL",
+            self.company_id.id))}
+        for policy in self.env['cobranza.policy'].browse(override_ids - set(rules_by_policy)).exists():
             rules_by_policy[policy.id] = sort_rules(policy.stage_ids._as_rules())
+        rules = [(policy_id, rule) for policy_id, policy_rules in rules_by_policy.items() for rule in policy_rules]
         return {
             'rules': rules_by_policy,
-            'rule_by_id': {rule.id: rule for rules in rules_by_policy.values() for rule in rules},
-            'policy_of_move': policy_of_move,
-            'catch_all': catch_all,
-            'overrides': overrides,
+            'rule_by_id': {rule.id: rule for _policy_id, rule in rules},
+            'rules_sql': SQL(
+                "SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::numeric[], %s::int4[])"
+                " AS r(policy_id, stage_id, days_from, min_amount, sequence)",
+                [p for p, _r in rules], [r.id for _p, r in rules], [r.days_from for _p, r in rules],
+                [r.min_amount for _p, r in rules], [r.sequence for _p, r in rules]),
+            'policy_sql': self._policy_case(policies),
             'stage_names': {stage.id: stage.name for stage in self.env['cobranza.stage'].search([])},
+            'stages_with_actions': set(self.env['cobranza.stage.action'].search([('active', '=', True)]).stage_id.ids),
         }
 
-    def _fetch_batch(self, limit):
-        return self.env.execute_query(SQL(
+    def _policy_case(self, policies):
+        """SQL expression of the policy of invoice ``m``: the first policy, in order, whose segment has it."""
+        Move = self.env['account.move'].with_context(active_test=False, cobranza_date=self.date)
+        branches = []
+        for policy in policies:
+            if policy._is_catch_all():
+                return SQL("CASE %s ELSE %s END", SQL(" ").join(branches), policy.id) if branches \
+                    else SQL("%s::int4", policy.id)
+            query = Move._search([*policy._segment_domain(), ('company_id', '=', self.company_id.id)])
+            branches.append(SQL("WHEN m.id IN %s THEN %s", query.subselect(), policy.id))
+        return SQL("CASE %s ELSE NULL::int4 END", SQL(" ").join(branches)) if branches else SQL("NULL::int4")
+
+    def _open_missing_accounts(self):
+        """Open the collection accounts of the customers with open invoices and no account yet."""
+        self.env['cobranza.account']._ensure_accounts(self.company_id, SQL(
             """
-            SELECT m.id, m.commercial_partner_id, m.invoice_date_due, m.amount_residual_signed,
-                   m.cobranza_account_id, m.cobranza_policy_id, m.cobranza_stage_id, m.cobranza_stage_date,
-                   m.cobranza_days_overdue, m.cobranza_priority, m.cobranza_next_action_date,
-                   COALESCE(m.cobranza_excluded, FALSE)
+            SELECT DISTINCT m.commercial_partner_id
               FROM account_move m
              WHERE %(open)s AND m.id > %(last)s
-          ORDER BY m.id
-             LIMIT %(limit)s
-            """,
-            open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id, limit=limit))
+               AND NOT EXISTS (SELECT 1 FROM cobranza_account a
+                                WHERE a.partner_id = m.commercial_partner_id AND a.company_id = m.company_id)
+            """, open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id))
 
-    def _process_batch(self, rows, context):
-        """Place one batch of open invoices and write what changed; a failing batch is retried row by row."""
+    def _next_batch_upper_id(self, limit):
+        """Id of the last open invoice of the next batch (None: no invoice left)."""
+        [(upper,)] = self.env.execute_query(SQL(
+            """
+            SELECT max(id) FROM (SELECT m.id FROM account_move m WHERE %(open)s AND m.id > %(last)s
+                                  ORDER BY m.id LIMIT %(limit)s) batch
+            """, open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id, limit=limit))
+        return upper
+
+    def _process_batch(self, upper, context):
+        """Place the open invoices of ids ``(last_move_id, upper]``; a failing batch is retried invoice by invoice."""
+        selection = SQL("m.id > %s AND m.id <= %s", self.last_move_id, upper)
         try:
             with self.env.cr.savepoint():
-                counters = self._place_rows(rows, context)
+                counters = self._place(selection, context)
         except Exception:
             _logger.exception("Collection run %s: batch failed, retrying invoice by invoice", self.id)
             self.env.invalidate_all()
             counters = Counter()
-            for row in rows:
+            move_ids = [row[0] for row in self.env.execute_query(SQL(
+                "SELECT m.id FROM account_move m WHERE %s AND %s ORDER BY m.id",
+                _open_invoice_condition('m', self.company_id.id), selection))]
+            for move_id in move_ids:
                 try:
                     with self.env.cr.savepoint():
-                        counters += self._place_rows([row], context)
+                        counters += self._place(SQL("m.id = %s", move_id), context)
                 except Exception as e:  # noqa: BLE001
                     self.env.invalidate_all()
+                    counters['evaluated'] += 1
                     counters['errors'] += 1
-                    self._log_record_error(self.env['account.move'].browse(row[0]), e)
+                    self._log_record_error(self.env['account.move'].browse(move_id), e)
         self.write({
-            'last_move_id': rows[-1][0],
-            'evaluated_count': self.evaluated_count + len(rows),
+            'last_move_id': upper,
+            'evaluated_count': self.evaluated_count + counters['evaluated'],
             'changed_count': self.changed_count + counters['changed'],
             'excluded_count': self.excluded_count + counters['excluded'],
             'no_policy_count': self.no_policy_count + counters['no_policy'],
             'error_count': self.error_count + counters['errors'],
         })
 
-    def _place_rows(self, rows, context):
-        counters = Counter()
-        account_of = self.env['cobranza.account']._ensure_accounts(self.company_id, {row[1] for row in rows})
-        updates, history, messages = [], [], []
-        for (move_id, partner_id, due, residual, account_id, policy_id, stage_id, stage_date,
-             days, priority, next_action, excluded) in rows:
-            new_account = account_of[partner_id]
-            if excluded:
-                counters['excluded'] += 1
-                if new_account != account_id:
-                    updates.append((move_id, new_account, policy_id, stage_id, stage_date, days, priority,
-                                    next_action))
-                continue
-            new_policy = (context['overrides'].get(partner_id)
-                          or context['policy_of_move'].get(move_id) or context['catch_all'])
-            if not new_policy:
-                counters['no_policy'] += 1
-                new_values = (new_account, None, None, None, days, priority, next_action)
-            else:
-                placement = place_invoice(context['rules'][new_policy], due, self.date, float(residual))
-                new_stage = placement.stage_id
-                new_values = (
-                    new_account, new_policy, new_stage,
-                    stage_date if new_stage == stage_id else (self.date if new_stage else None),
-                    placement.days_overdue, placement.priority, placement.next_action_date,
-                )
-            old_values = (account_id, policy_id, stage_id, stage_date, days,
-                          float(priority) if priority is not None else None, next_action)
-            if new_values == old_values:
-                continue
-            updates.append((move_id, *new_values))
-            if new_values[2] != stage_id:
-                counters['changed'] += 1
-                history.append((move_id, new_account, partner_id, stage_id, new_values[2], new_values[4],
-                                float(residual)))
-                if stage_id:
-                    messages.append((move_id, stage_id, new_values[2]))
-        self._write_moves(updates)
-        self._insert_history(history, 'run')
-        self._post_stage_messages(messages, context)
-        return counters
+    def _place(self, selection, context):
+        """Place the open invoices matching ``selection`` (SQL on ``m``) in one statement.
 
-    def _write_moves(self, updates):
-        if not updates:
-            return
-        columns = list(zip(*updates, strict=True))
-        self.env.execute_query(SQL(
+        The statement computes each invoice's account, policy, stage, date in stage and next
+        action date with the semantics of :mod:`..tools.stages` (the most advanced stage whose
+        day and amount it reaches; the next stage's entry date), writes only the invoices whose
+        values changed and records their stage changes in the history.
+        """
+        [(evaluated, excluded, no_policy, changed, messages)] = self.env.execute_query(SQL(
             """
-            UPDATE account_move m
-               SET %(assignments)s
-              FROM (SELECT unnest(%(ids)s::int4[]) AS id, %(unnests)s) v
-             WHERE m.id = v.id
+            WITH rules AS (%(rules)s),
+            batch AS (
+                SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date_due AS due,
+                       m.amount_residual_signed AS residual, %(date)s::date - m.invoice_date_due AS days,
+                       COALESCE(m.cobranza_excluded, FALSE) AS excluded,
+                       m.cobranza_account_id AS old_account, m.cobranza_policy_id AS old_policy,
+                       m.cobranza_stage_id AS old_stage, m.cobranza_stage_date AS old_stage_date,
+                       m.cobranza_next_action_date AS old_next,
+                       a.id AS account_id, COALESCE(a.policy_id, %(policy)s) AS policy_id
+                  FROM account_move m
+             LEFT JOIN cobranza_account a ON a.partner_id = m.commercial_partner_id AND a.company_id = m.company_id
+                 WHERE %(open)s AND %(selection)s
+            ),
+            placed AS (
+                SELECT b.*, s.stage_id, s.days_from AS stage_days
+                  FROM batch b
+             LEFT JOIN LATERAL (
+                    SELECT r.stage_id, r.days_from FROM rules r
+                     WHERE r.policy_id = b.policy_id AND r.days_from <= b.days AND r.min_amount <= b.residual
+                  ORDER BY r.days_from DESC, r.sequence DESC, r.stage_id DESC
+                     LIMIT 1) s ON TRUE
+                 WHERE NOT b.excluded
+            ),
+            new AS (
+                SELECT p.id, p.partner_id, p.residual, p.days, p.account_id, p.policy_id, p.stage_id,
+                       CASE WHEN p.stage_id IS NULL THEN NULL::date
+                            WHEN p.stage_id = p.old_stage THEN p.old_stage_date
+                            ELSE %(date)s::date END AS stage_date,
+                       p.due + (SELECT min(r.days_from) FROM rules r
+                                 WHERE r.policy_id = p.policy_id AND r.min_amount <= p.residual
+                                   AND (p.stage_days IS NULL OR r.days_from > p.stage_days)) AS next_action,
+                       p.old_account, p.old_policy, p.old_stage, p.old_stage_date, p.old_next
+                  FROM placed p
+                 UNION ALL
+                -- An excluded invoice keeps its stage; it only follows its customer's account.
+                SELECT b.id, b.partner_id, b.residual, b.days, b.account_id, b.old_policy, b.old_stage,
+                       b.old_stage_date, b.old_next, b.old_account, b.old_policy, b.old_stage, b.old_stage_date,
+                       b.old_next
+                  FROM batch b
+                 WHERE b.excluded
+            ),
+            upd AS (
+                UPDATE account_move m
+                   SET cobranza_account_id = n.account_id, cobranza_policy_id = n.policy_id,
+                       cobranza_stage_id = n.stage_id, cobranza_stage_date = n.stage_date,
+                       cobranza_next_action_date = n.next_action
+                  FROM new n
+                 WHERE m.id = n.id AND %(selection)s
+                   AND (n.account_id, n.policy_id, n.stage_id, n.stage_date, n.next_action)
+                       IS DISTINCT FROM (n.old_account, n.old_policy, n.old_stage, n.old_stage_date, n.old_next)
+             RETURNING n.id, n.account_id, n.old_stage, n.stage_id, n.days, n.residual
+            ),
+            history AS (
+                INSERT INTO cobranza_stage_history
+                       (move_id, account_id, from_stage_id, to_stage_id, days_overdue, amount_residual, date, run_id,
+                        reason)
+                SELECT u.id, u.account_id, u.old_stage, u.stage_id, u.days, u.residual, %(date)s, %(run)s, 'run'
+                  FROM upd u
+                 WHERE u.stage_id IS DISTINCT FROM u.old_stage AND u.account_id IS NOT NULL
+            )
+            SELECT (SELECT count(*) FROM batch),
+                   (SELECT count(*) FROM batch WHERE excluded),
+                   (SELECT count(*) FROM placed WHERE policy_id IS NULL),
+                   (SELECT count(*) FROM upd WHERE stage_id IS DISTINCT FROM old_stage),
+                   (SELECT array_agg(ARRAY[id, old_stage, COALESCE(stage_id, 0)] ORDER BY id) FROM upd
+                     WHERE old_stage IS NOT NULL AND stage_id IS DISTINCT FROM old_stage)
             """,
-            assignments=SQL(', ').join(
-                SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name, _type in MOVE_COLUMNS),
-            ids=list(columns[0]),
-            unnests=SQL(', ').join(
-                SQL("unnest(%s::%s[]) AS %s", list(values), SQL(sql_type), SQL.identifier(name))
-                for (name, sql_type), values in zip(MOVE_COLUMNS, columns[1:], strict=True)),
+            rules=context['rules_sql'], policy=context['policy_sql'], date=self.date,
+            open=_open_invoice_condition('m', self.company_id.id), selection=selection,
+            run=self.id,
         ))
-        self.env['account.move'].invalidate_model([name for name, _type in MOVE_COLUMNS])
+        self.env['account.move'].invalidate_model(MOVE_FIELDS)
+        if changed:
+            self.env['account.move'].invalidate_model(['cobranza_history_ids'])
+            self.env['cobranza.account'].invalidate_model(['history_ids'])
+        self._post_stage_messages([(move_id, old, new or None) for move_id, old, new in messages or []], context)
+        return Counter(evaluated=evaluated, excluded=excluded, no_policy=no_policy, changed=changed)
 
     def _insert_history(self, history, reason):
-        """Insert stage-change rows ``(move, account, partner, from, to, days, residual)`` in one statement."""
+        """Insert stage-change rows ``(move, account, from, to, days, residual)`` in one statement."""
         if not history:
             return
         columns = list(zip(*history, strict=True))
         self.env.execute_query(SQL(
             """
             INSERT INTO cobranza_stage_history
-                   (move_id, account_id, partner_id, from_stage_id, to_stage_id, days_overdue, amount_residual,
-                    company_id, date, run_id, user_id, reason, create_uid, write_uid, create_date, write_date)
+                   (move_id, account_id, from_stage_id, to_stage_id, days_overdue, amount_residual, date, run_id,
+                    reason)
             SELECT unnest(%s::int4[]), unnest(%s::int4[]), unnest(%s::int4[]), unnest(%s::int4[]),
-                   unnest(%s::int4[]), unnest(%s::int4[]), unnest(%s::numeric[]),
-                   %s, %s, %s, %s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC'
+                   unnest(%s::int4[]), unnest(%s::numeric[]), %s, %s, %s
             """,
-            *[list(column) for column in columns],
-            self.company_id.id, self.date, self.id, self.env.uid, reason, self.env.uid, self.env.uid,
+            *[list(column) for column in columns], self.date, self.id, reason,
         ))
         self.env['account.move'].invalidate_model(['cobranza_history_ids'])
         self.env['cobranza.account'].invalidate_model(['history_ids'])
@@ -361,28 +412,28 @@ class CobranzaRun(models.Model):
         rows = self.env.execute_query(SQL(
             """
             UPDATE account_move m
-               SET cobranza_stage_id = NULL, cobranza_stage_date = NULL, cobranza_next_action_date = NULL,
-                   cobranza_priority = NULL
+               SET cobranza_stage_id = NULL, cobranza_stage_date = NULL, cobranza_next_action_date = NULL
               FROM account_move old
              WHERE m.id = old.id AND m.company_id = %(company)s AND m.cobranza_stage_id IS NOT NULL
                AND NOT (%(open)s)
-         RETURNING m.id, m.cobranza_account_id, m.commercial_partner_id, old.cobranza_stage_id,
-                   m.cobranza_days_overdue, m.amount_residual_signed
+         RETURNING m.id, m.cobranza_account_id, old.cobranza_stage_id,
+                   %(date)s::date - m.invoice_date_due, m.amount_residual_signed
             """,
-            company=self.company_id.id, open=_open_invoice_condition('m', self.company_id.id)))
+            company=self.company_id.id, open=_open_invoice_condition('m', self.company_id.id), date=self.date))
         if not rows:
             return
-        self.env['account.move'].invalidate_model([name for name, _type in MOVE_COLUMNS])
+        self.env['account.move'].invalidate_model(MOVE_FIELDS)
         self._insert_history(
-            [(move_id, account_id, partner_id, old_stage, None, days, residual)
-             for move_id, account_id, partner_id, old_stage, days, residual in rows], 'closed')
-        self._post_stage_messages([(row[0], row[3], None) for row in rows], context)
+            [(move_id, account_id, old_stage, None, days, residual)
+             for move_id, account_id, old_stage, days, residual in rows if account_id], 'closed')
+        self._post_stage_messages([(row[0], row[2], None) for row in rows], context)
         self.closed_count += len(rows)
 
     def _update_accounts(self, context):
-        """Aggregate open invoices per collection account and write what changed.
+        """Aggregate open invoices per collection account, write what changed and queue the stage actions.
 
-        :return: ``{stage_id: [account ids]}`` of the accounts that entered a stage
+        An account entering a stage that has active entry actions is queued (``action_stage_id``)
+        in the same statement; the stage actions cron executes them (:meth:`_process_stage_actions`).
         """
         aggregates = self.env.execute_query(SQL(
             """
@@ -402,8 +453,8 @@ class CobranzaRun(models.Model):
             date=self.date, codes=list(STAGE_CODES), open=_open_invoice_condition('m', self.company_id.id)))
         current = {row[0]: row[1:] for row in self.env.execute_query(SQL(
             """
-            SELECT id, stage_id, stage_date, total_due, total_overdue, oldest_overdue_days, open_invoice_count,
-                   overdue_bucket, priority, next_action_date, last_run_date
+            SELECT id, stage_id, stage_code, stage_date, total_due, total_overdue, oldest_overdue_days,
+                   open_invoice_count, overdue_bucket, priority, next_action_date, last_run_date
               FROM cobranza_account
              WHERE company_id = %s AND (open_invoice_count > 0 OR stage_id IS NOT NULL OR total_due <> 0)
             """, self.company_id.id))}
@@ -412,12 +463,13 @@ class CobranzaRun(models.Model):
         for account_id, total_due, overdue, oldest, count, stage_id, next_action in aggregates:
             old = current.get(account_id)
             rank = rule_by_id[stage_id].rank if stage_id in rule_by_id else -1
-            stage_date = old[1] if old and old[0] == stage_id else (self.date if stage_id else None)
+            stage_date = old[2] if old and old[0] == stage_id else (self.date if stage_id else None)
             new_values[account_id] = (
-                stage_id, stage_date, float(total_due), float(overdue), oldest, count, aging_bucket(oldest),
-                priority_score(float(overdue), oldest, rank), next_action, self.date)
+                stage_id, STAGE_CODES[rank] if stage_id in rule_by_id else None, stage_date, float(total_due),
+                float(overdue), oldest, count, aging_bucket(oldest), priority_score(float(overdue), oldest, rank),
+                next_action, self.date)
         for account_id in current.keys() - new_values.keys():
-            new_values[account_id] = (None, None, 0.0, 0.0, 0, 0, 'not_due', 0.0, None, self.date)
+            new_values[account_id] = (None, None, None, 0.0, 0.0, 0, 0, 'not_due', 0.0, None, self.date)
 
         def comparable(values):
             # The run date alone is no change: an idle run writes nothing.
@@ -426,51 +478,99 @@ class CobranzaRun(models.Model):
 
         changed = {aid: vals for aid, vals in new_values.items()
                    if aid not in current or comparable(current[aid]) != comparable(vals)}
+        # Unassigned accounts with something due get their collector in the same statement, before the
+        # stage actions cron gives them their tasks.
+        unassigned = {row[0] for row in self.env.execute_query(SQL(
+            "SELECT id FROM cobranza_account WHERE company_id = %s AND collector_id IS NULL", self.company_id.id))}
+        collectors = self.env['cobranza.assignment.rule']._plan_for_run(
+            self.company_id, [aid for aid in unassigned if aid in new_values and new_values[aid][3] > 0],
+            {aid: (vals[3], vals[4]) for aid, vals in new_values.items()})
+        for account_id in collectors:
+            changed.setdefault(account_id, new_values[account_id])
+        # Accounts entering a stage with entry actions are queued for the stage actions cron.
+        with_actions = context['stages_with_actions']
+        queued = {aid: vals[0] for aid, vals in changed.items()
+                  if vals[0] in with_actions and vals[0] != (current[aid][0] if aid in current else None)}
         if changed:
             ids = list(changed)
             columns = list(zip(*changed.values(), strict=True))
             self.env.execute_query(SQL(
-                "UPDATE cobranza_account a SET %(assignments)s "
-                "FROM (SELECT unnest(%(ids)s::int4[]) AS id, %(unnests)s) v WHERE a.id = v.id",
+                """
+                UPDATE cobranza_account a
+                   SET %(assignments)s,
+                       collector_id = COALESCE(v.collector_id, a.collector_id),
+                       action_stage_id = COALESCE(v.action_stage_id, a.action_stage_id),
+                       action_run_id = CASE WHEN v.action_stage_id IS NULL THEN a.action_run_id ELSE %(run)s END
+                  FROM (SELECT unnest(%(ids)s::int4[]) AS id, unnest(%(actions)s::int4[]) AS action_stage_id,
+                               unnest(%(collectors)s::int4[]) AS collector_id, %(unnests)s) v
+                 WHERE a.id = v.id
+                """,
                 assignments=SQL(', ').join(
                     SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name, _t in ACCOUNT_COLUMNS),
-                ids=ids,
+                ids=ids, actions=[queued.get(aid) for aid in ids], collectors=[collectors.get(aid) for aid in ids],
+                run=self.id,
                 unnests=SQL(', ').join(
                     SQL("unnest(%s::%s[]) AS %s", list(values), SQL(sql_type), SQL.identifier(name))
                     for (name, sql_type), values in zip(ACCOUNT_COLUMNS, columns, strict=True)),
             ))
             self.env['cobranza.account'].invalidate_model()
         self.account_count += len(changed)
-        entering = defaultdict(list)
-        for account_id, vals in changed.items():
-            old_stage = current[account_id][0] if account_id in current else None
-            if vals[0] and vals[0] != old_stage:
-                entering[vals[0]].append(account_id)
-        return entering
+        self.assigned_count += len(collectors)
+        if queued:
+            self.queued_action_count += len(queued)
+            self.env.ref('cobranza_mx.ir_cron_cobranza_stage_actions')._trigger()
 
-    def _run_stage_actions(self, entering):
-        """Execute the entry actions of each stage for the accounts that entered it; isolate failures."""
-        Account = self.env['cobranza.account']
-        for stage in self.env['cobranza.stage'].browse(sorted(entering)):
-            actions = stage.action_ids.filtered('active')
-            if not actions:
-                continue
-            accounts = Account.browse(entering[stage.id])
-            try:
-                with self.env.cr.savepoint():
-                    actions._execute(accounts, self.date)
-                self.action_count += len(accounts) * len(actions)
-            except Exception:  # noqa: BLE001 - find the failing accounts, keep the others
-                self.env.invalidate_all()
-                for account in accounts:
-                    try:
-                        with self.env.cr.savepoint():
-                            actions._execute(account, self.date)
-                        self.action_count += len(actions)
-                    except Exception as e:  # noqa: BLE001
-                        self.env.invalidate_all()
-                        self.error_count += 1
-                        self._log_record_error(account, e)
+    @api.model
+    def _cron_stage_actions(self):
+        """Cron entry: execute the queued stage actions, committing after each batch."""
+        self._process_stage_actions(commit=True)
+
+    @api.model
+    def _process_stage_actions(self, commit=False, batch_size=ACTION_BATCH_SIZE):
+        """Execute the entry actions of the queued accounts, batch by batch; isolate failures.
+
+        An account that left the stage before its turn (paid, moved on) has nothing to do.
+        """
+        Account = self.env['cobranza.account'].sudo().with_context(active_test=False)
+        domain = [('action_stage_id', '!=', False)]
+        if commit:
+            self.env['ir.cron']._commit_progress(remaining=Account.search_count(domain))
+        while accounts := Account.search(domain, order='id', limit=batch_size):
+            for (run, stage), group in accounts.grouped(lambda a: (a.action_run_id, a.action_stage_id)).items():
+                due = group.filtered(lambda a, stage=stage: a.stage_id == stage)
+                run = run.with_company(stage.company_id or run.company_id or self.env.company)
+                run._execute_stage_actions(stage, due)
+            accounts.write({'action_stage_id': False, 'action_run_id': False})
+            self.env.flush_all()
+            if commit and self.env['ir.cron']._commit_progress(len(accounts)) <= 0:
+                return
+
+    def _execute_stage_actions(self, stage, accounts):
+        """Execute the active actions of ``stage`` for ``accounts``, leaving failing accounts on record."""
+        actions = stage.action_ids.filtered('active')
+        if not actions or not accounts:
+            return
+        date = self.date or fields.Date.context_today(self)
+        executed, errors = 0, []
+        try:
+            with self.env.cr.savepoint():
+                actions._execute(accounts, date)
+            executed = len(accounts) * len(actions)
+        except Exception:  # noqa: BLE001 - find the failing accounts, keep the others
+            self.env.invalidate_all()
+            for account in accounts:
+                try:
+                    with self.env.cr.savepoint():
+                        actions._execute(account, date)
+                    executed += len(actions)
+                except Exception as e:  # noqa: BLE001
+                    self.env.invalidate_all()
+                    errors.append((account, e))
+        if self:
+            self.sudo().write({'action_count': self.action_count + executed,
+                               'error_count': self.error_count + len(errors)})
+        for account, error in errors:
+            self._log_record_error(account, error)
 
     def _log_record_error(self, record, error):
         """Leave the error on the record's chatter and in the run log; the run goes on."""

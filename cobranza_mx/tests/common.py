@@ -68,6 +68,10 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         cls.account_b = cls.invoice_b.cobranza_account_id
         cls.account_a.collector_id = cls.collector_1
 
-    def _run(self, run_date=None, company=None, **kwargs):
-        return self.env['cobranza.run']._run_for_company(company or self.company, run_date=run_date or self.run_date,
-                                                         **kwargs)
+    def _run(self, run_date=None, company=None, actions=True, **kwargs):
+        """Run the collection run, then (``actions``) the stage actions it queued, as their cron would."""
+        run = self.env['cobranza.run']._run_for_company(company or self.company, run_date=run_date or self.run_date,
+                                                        **kwargs)
+        if actions:
+            self.env['cobranza.run']._process_stage_actions()
+        return run

@@ -5,6 +5,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.cobranza_mx.tools.stages import place_invoice, sort_rules
+
 from .common import CobranzaCommon
 
 
@@ -27,7 +29,7 @@ class TestCollectionRun(CobranzaCommon):
             invoice = invoices[days]
             self.assertEqual(invoice.cobranza_stage_id, stage or self.env['cobranza.stage'],
                              f"{days} days overdue")
-            self.assertEqual(invoice.cobranza_days_overdue, days)
+            self.assertEqual(invoice.with_context(cobranza_date=self.run_date).cobranza_days_overdue, days)
             self.assertEqual(invoice.cobranza_policy_id, self.policy)
             self.assertEqual(invoice.cobranza_stage_date, self.run_date if stage else False)
         self.assertEqual(run.state, 'done')
@@ -208,7 +210,8 @@ class TestCollectionRun(CobranzaCommon):
         self.assertEqual(resumed.changed_count, 7)
         self.assertTrue(all(invoices.mapped('cobranza_stage_id')))
         self.assertEqual(self.env['cobranza.stage.history'].search_count([('move_id', 'in', invoices.ids)]), 7)
-        self.assertEqual(invoices.filtered(lambda m: m.cobranza_days_overdue == 400).cobranza_stage_id,
+        self.assertEqual(invoices.with_context(cobranza_date=self.run_date)
+                         .filtered(lambda m: m.cobranza_days_overdue == 400).cobranza_stage_id,
                          self.stage_uncollectable)
 
     def test_stage_actions_and_failing_record(self):
@@ -220,8 +223,15 @@ class TestCollectionRun(CobranzaCommon):
         account_a.collector_id = self.collector_1
         self._invoice(self.customer_a, self._due_for(70))
         self._invoice(self.customer_b, self._due_for(70))  # no collector, no fallback: fails
-        run = self._run()
+        run = self._run(actions=False)
         self.assertEqual(run.state, 'done')
+        self.assertEqual(run.queued_action_count, 2)
+        self.assertFalse(account_a.activity_ids, "the run queues the actions, their cron executes them")
+        self.assertEqual(account_a.action_stage_id, self.stage_extrajudicial)
+        cron = self.env.ref('cobranza_mx.ir_cron_cobranza_stage_actions')
+        with self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertFalse(account_a.action_stage_id, "the queue is emptied")
         self.assertEqual(run.error_count, 1)
         self.assertEqual(run.action_count, 1)
         activity = account_a.activity_ids
@@ -236,6 +246,52 @@ class TestCollectionRun(CobranzaCommon):
         # The next run does not schedule the activity again.
         self._run(self.run_date + timedelta(days=1))
         self.assertEqual(len(account_a.activity_ids), 1)
+
+    def test_run_agrees_with_the_stage_rules(self):
+        """The set-based run places every invoice where tools.stages places it, amounts and ties included."""
+        policy = self.env['cobranza.policy'].create({
+            'name': 'Montos', 'sequence': 1, 'partner_domain': f"[('id', '=', {self.customer_c.id})]",
+            'stage_ids': [Command.create({'name': name, 'code': code, 'days_from': days, 'min_amount': amount,
+                                          'sequence': sequence})
+                          for name, code, days, amount, sequence in (
+                              ('Aviso', 'preventive', -3, 0.0, 10),
+                              ('Llamada', 'administrative', 1, 500.0, 10),
+                              ('Carta', 'administrative', 1, 0.0, 20),
+                              ('Despacho', 'extrajudicial', 30, 5000.0, 10),
+                              ('Demanda', 'judicial', 90, 20000.0, 10))]})
+        rules = sort_rules(policy.stage_ids._as_rules())
+        cases = [(days, amount) for days in (-4, -3, 0, 1, 29, 30, 89, 90, 400)
+                 for amount in (100.0, 500.0, 4999.99, 5000.0, 25000.0)]
+        invoices = [self._invoice(self.customer_c, self._due_for(days), amount=amount) for days, amount in cases]
+        self._run()
+        for (days, amount), invoice in zip(cases, invoices, strict=True):
+            expected = place_invoice(rules, invoice.invoice_date_due, self.run_date, amount)
+            self.assertEqual(invoice.cobranza_policy_id, policy)
+            self.assertEqual(invoice.cobranza_stage_id.id or None, expected.stage_id, f"{days} days, {amount}")
+            self.assertEqual(invoice.cobranza_next_action_date or None, expected.next_action_date,
+                             f"{days} days, {amount}")
+            self.assertEqual(invoice.with_context(cobranza_date=self.run_date).cobranza_priority, expected.priority)
+        # The searchable days overdue agree with the stored stages.
+        overdue_90 = self.env['account.move'].with_context(cobranza_date=self.run_date).search(
+            [('id', 'in', [i.id for i in invoices]), ('cobranza_days_overdue', '>=', 90)])
+        self.assertEqual(len(overdue_90), 10)
+
+    def test_queued_action_of_an_account_that_left_the_stage(self):
+        """An account paid before the stage actions cron gets to it has nothing left to do."""
+        self.env.ref('cobranza_mx.stage_action_extrajudicial_call').write({
+            'active': True, 'activity_user_id': self.supervisor.id})
+        invoice = self._invoice(self.customer_a, self._due_for(70))
+        run = self._run(actions=False)
+        account = invoice.cobranza_account_id
+        self.assertEqual(account.action_stage_id, self.stage_extrajudicial)
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=invoice.ids).create(
+            {'payment_date': self.run_date})._create_payments()
+        self._run(self.run_date + timedelta(days=1), actions=False)
+        self.env['cobranza.run']._process_stage_actions()
+        self.assertFalse(account.stage_id)
+        self.assertFalse(account.activity_ids)
+        self.assertFalse(account.action_stage_id)
+        self.assertEqual((run.action_count, run.error_count), (0, 0))
 
     def test_new_account_activity_goes_to_its_assigned_collector(self):
         """The run assigns a new account before the actions of the stage it enters: its collector gets the task."""
