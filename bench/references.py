@@ -1,7 +1,7 @@
 """The two references the daily run is compared with, on the same data.
 
 * The floor: one hand-written ``UPDATE account_move ... FROM (stage thresholds)`` that sets the
-  stage and the days overdue of every open invoice: the least work any implementation must do.
+  stage of every open invoice by its days overdue: the least work any implementation must do.
 * OCA's ``account_credit_control`` 19.0: a credit control policy with levels equivalent to the
   stages after the due date, and one credit control run generating its lines.
 """
@@ -10,7 +10,7 @@ from odoo.tools import SQL
 
 
 def floor_update(env, company_id, policy_id, run_date):
-    """The single UPDATE: stage by days overdue (NULL before the first stage), and the days. Row count."""
+    """The single UPDATE: stage by days overdue (NULL before the first stage). Row count."""
     env.cr.execute(SQL(
         """
         WITH thresholds AS (
@@ -20,7 +20,7 @@ def floor_update(env, company_id, policy_id, run_date):
                     SELECT id, days_from, sequence FROM cobranza_stage WHERE policy_id = %(policy)s) s
         )
         UPDATE account_move m
-           SET cobranza_stage_id = t.id, cobranza_days_overdue = %(date)s::date - m.invoice_date_due
+           SET cobranza_stage_id = t.id
           FROM thresholds t
          WHERE %(open)s
            AND %(date)s::date - m.invoice_date_due >= t.days_from
@@ -38,9 +38,9 @@ def _open(company_id):
 
 
 def save_stages(env, company_id):
-    """Keep the stages and days the run wrote, to compare with the floor and to restore them."""
+    """Keep the stages the run wrote, to compare with the floor and to restore them."""
     env.cr.execute(SQL(
-        "CREATE TABLE bench_saved_stages AS SELECT m.id, m.cobranza_stage_id, m.cobranza_days_overdue "
+        "CREATE TABLE bench_saved_stages AS SELECT m.id, m.cobranza_stage_id "
         "FROM account_move m WHERE %s", _open(company_id)))
 
 
@@ -50,12 +50,11 @@ def compare_and_restore_stages(env):
         """
         SELECT count(*) FROM account_move m JOIN bench_saved_stages s ON s.id = m.id
          WHERE m.cobranza_stage_id IS DISTINCT FROM s.cobranza_stage_id
-            OR m.cobranza_days_overdue IS DISTINCT FROM s.cobranza_days_overdue
         """))
     env.cr.execute(SQL(
         """
         UPDATE account_move m
-           SET cobranza_stage_id = s.cobranza_stage_id, cobranza_days_overdue = s.cobranza_days_overdue
+           SET cobranza_stage_id = s.cobranza_stage_id
           FROM bench_saved_stages s WHERE s.id = m.id;
         DROP TABLE bench_saved_stages
         """))

@@ -35,7 +35,7 @@ TARGETS = {
     'first_run_over_sql_floor': 3.0,
 }
 PG_OPTIONS = {'--db_host': 'host', '--db_port': 'port', '--db_user': 'user', '--db_password': 'password'}
-SCENARIOS = ('generation', 'first_run', 'idle_run', 'moved_10pct_run', 'next_day_run', 'sql_floor',
+SCENARIOS = ('generation', 'first_run', 'first_run_actions', 'idle_run', 'moved_10pct_run', 'next_day_run', 'sql_floor',
              'oca_credit_control')
 
 
@@ -190,6 +190,7 @@ def boot_odoo(odoo_src, addons_path, db_args, db):
     from odoo.tools import config  # noqa: PLC0415 - odoo is importable only from --odoo-src
 
     config.parse_config([f'--addons-path={addons_path}', *db_args, '-d', db, '--log-level=warn',
+                         '--log-handler=odoo.addons.cobranza_mx.models.cobranza_run:INFO',
                          '--max-cron-threads=0', '--no-http'], setup_logging=True)
     import scenarios  # noqa: PLC0415 - imports odoo and odoo.addons.cobranza_mx, so after the configuration
 
@@ -217,7 +218,11 @@ def print_report(results):
         notes = row.get('note', '')
         if 'stage_changes' in row:
             notes = (f"{row['stage_changes']:,} stage changes, {row['accounts_updated']:,} accounts, "
-                     f"{row['stage_actions']:,} actions, {row['errors']} errors" + (f"; {notes}" if notes else ''))
+                     f"{row['stage_actions']:,} actions queued, {row['errors']} errors"
+                     + (f"; {notes}" if notes else ''))
+        elif 'activities' in row:
+            notes = (f"{row['queued_accounts']:,} queued accounts, {row['activities']:,} activities; "
+                     f"{notes}")
         elif 'lines' in row:
             notes = f"lines {row['lines']}; {notes}"
         per_second = f"{row['per_second']:,.0f}" if row.get('per_second') else '-'
