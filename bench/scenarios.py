@@ -88,7 +88,7 @@ def _generate(env, registry, company, args, log):
         'aging': histogram,
         'run_date': args.date.isoformat(),
         'seed': args.seed,
-        'batch_size': int(env['ir.config_parameter'].get_param('cobranza_mx.run_batch_size', 5000)),
+        'batch_size': env['cobranza.run']._batch_size(),
         'variant': ', '.join(name for name, on in (('no tracking', args.no_tracking),
                                                  ('no stage actions', args.no_stage_actions)) if on),
     }
