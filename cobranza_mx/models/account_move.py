@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from ..tools.stages import STAGE_RANK, priority_score
+from ..tools.stages import STAGE_RANK, invoice_priority
 
 EXCLUSION_REASONS = [
     ('dispute', 'Dispute'),
@@ -67,7 +67,7 @@ class AccountMove(models.Model):
         for move in self:
             days = move.cobranza_days_overdue
             rank = STAGE_RANK[move.cobranza_stage_id.code] if move.cobranza_stage_id else -1
-            move.cobranza_priority = priority_score(move.amount_residual_signed if days > 0 else 0.0, days, rank) \
+            move.cobranza_priority = invoice_priority(move.amount_residual_signed, days, rank) \
                 if move.cobranza_account_id else 0.0
 
     def _cobranza_set_exclusion(self, reason, note=False):

@@ -2,8 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.assignment import balance
-
 AGING_BUCKETS = [
     ('not_due', 'Not due'),
     ('1_30', '1-30 days'),
@@ -130,28 +128,8 @@ class CobranzaAccount(models.Model):
         self.sudo().write({'collector_id': collector.id})
 
     @api.model
-    def _balance_among(self, accounts, collectors):
-        """Spread ``accounts`` among ``collectors`` by overdue amount, counting what they already carry."""
-        if not collectors:
-            return {}
-        groups = self.sudo()._read_group(
-            [('collector_id', 'in', collectors.ids), ('id', 'not in', accounts.ids)],
-            ['collector_id'], ['total_overdue:sum'])
-        loads = dict.fromkeys(collectors.ids, 0.0)
-        loads.update({collector.id: overdue for collector, overdue in groups})
-        accounts.fetch(['total_overdue', 'total_due'])
-        return balance([(a.id, a.total_overdue or a.total_due) for a in accounts], loads)
-
-    @api.model
     def _ensure_accounts(self, company, partner_ids):
-        """Map each partner id to its collection account id in ``company``, creating missing ones.
-
-        :param partner_ids: partner ids, or an ``SQL`` query selecting them (the daily run's way:
-            the accounts are opened in one statement and nothing is returned)
-        """
-        if isinstance(partner_ids, SQL):
-            self._insert_accounts(company, partner_ids)
-            return None
+        """Map each partner id to its collection account id in ``company``, creating missing ones."""
         partner_ids = set(partner_ids)
         existing = dict(self.with_context(active_test=False).sudo()._read_group(
             [('company_id', '=', company.id), ('partner_id', 'in', list(partner_ids))],

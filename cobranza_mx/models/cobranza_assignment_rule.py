@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -49,24 +51,25 @@ class CobranzaAssignmentRule(models.Model):
         return total_due >= (self.min_total_due or 0.0) and (not self.max_total_due or total_due <= self.max_total_due)
 
     @api.model
-    def _plan_for_run(self, company, pending, totals):
-        """Collectors of the unassigned accounts ``pending`` by the first matching rule, balancing the load.
+    def _plan(self, company, pending, totals):
+        """Collectors of the accounts ``pending`` of ``company`` by the first matching rule, balancing the load.
 
-        Used by the daily run before it writes the accounts' new figures, so that a new account gets
-        its collector in the same statement.
+        Each rule spreads its accounts over its collectors by overdue amount (longest first), counting
+        what the collectors already carry on their other accounts.
 
-        :param totals: ``{account id: (total_due, total_overdue)}``, the run's new figures; accounts
-            not in it keep the figures in the database
+        :param totals: ``{account id: (total_due, total_overdue)}`` for every pending account, and for
+            any other account whose figures must be taken instead of the database's (the daily run
+            plans before it writes its new figures)
         :return: ``{account id: collector id}``
         """
+        pending = set(pending)
         carried = {}
         for account_id, collector_id, overdue in self.env.execute_query(SQL(
                 "SELECT id, collector_id, total_overdue FROM cobranza_account "
-                "WHERE company_id = %s AND collector_id IS NOT NULL", company.id)):
+                "WHERE company_id = %s AND collector_id IS NOT NULL AND NOT id = ANY(%s)", company.id, list(pending))):
             load = totals[account_id][1] if account_id in totals else float(overdue or 0.0)
             carried[collector_id] = carried.get(collector_id, 0.0) + load
         Account = self.env['cobranza.account'].sudo().with_context(active_test=False)
-        pending = set(pending)
         plan = {}
         for rule in self.sudo().search([('company_id', '=', company.id)]):
             if not pending:
@@ -85,43 +88,23 @@ class CobranzaAssignmentRule(models.Model):
         return plan
 
     @api.model
-    def _assign(self, accounts, only_unassigned=True, track=True):
-        """Assign ``accounts`` by the first matching rule of their company, balancing the load.
+    def _assign(self, accounts, only_unassigned=True):
+        """Assign ``accounts`` by the first matching rule of their company (see :meth:`_plan`).
 
-        :param track: log the new collector in each account's chatter; the daily run assigns
-            thousands of new accounts at once and does not.
         :return: the accounts that received a collector
         """
         Account = self.env['cobranza.account'].sudo()
-        if not track:
-            Account = Account.with_context(tracking_disable=True)
         assigned = Account
         pending = accounts.sudo()
         if only_unassigned:
             pending = pending.filtered(lambda a: not a.collector_id)
-        rules = self.search([('company_id', 'in', pending.company_id.ids)])
-        for rule in rules:
-            if not pending:
-                break
-            matched = Account.search(Domain('id', 'in', pending.ids) & rule._account_domain(), order='id')
-            if not matched:
-                continue
-            plan = Account._balance_among(matched, rule.collector_ids)
-            if track:
-                by_collector = {}
-                for account_id, collector_id in plan.items():
-                    by_collector.setdefault(collector_id, []).append(account_id)
-                for collector_id, account_ids in by_collector.items():
-                    Account.browse(account_ids).write({'collector_id': collector_id})
-            else:
-                # The daily run assigns thousands of new accounts: one statement, nothing to track.
-                Account.flush_model(['collector_id'])
-                self.env.execute_query(SQL(
-                    "UPDATE cobranza_account a SET collector_id = v.collector_id, write_uid = %s, "
-                    "write_date = now() at time zone 'UTC' "
-                    "FROM (SELECT unnest(%s::int4[]) AS id, unnest(%s::int4[]) AS collector_id) v WHERE a.id = v.id",
-                    self.env.uid, list(plan), list(plan.values())))
-                Account.invalidate_model(['collector_id', 'write_uid', 'write_date'])
-            assigned |= matched
-            pending -= matched
+        for company, company_accounts in pending.grouped('company_id').items():
+            plan = self._plan(company, company_accounts.ids,
+                              {a.id: (a.total_due, a.total_overdue) for a in company_accounts})
+            by_collector = defaultdict(list)
+            for account_id, collector_id in plan.items():
+                by_collector[collector_id].append(account_id)
+            for collector_id, account_ids in by_collector.items():
+                Account.browse(account_ids).write({'collector_id': collector_id})
+            assigned |= Account.browse(list(plan))
         return assigned

@@ -36,6 +36,12 @@ ACCOUNT_COLUMNS = (
 )
 
 
+# The columns of a stage change, in the order both of the run's inserts give them.
+HISTORY_INSERT = SQL(
+    "INSERT INTO cobranza_stage_history (move_id, account_id, from_stage_id, to_stage_id, days_overdue, "
+    "amount_residual, date, run_id, reason)")
+
+
 def _open_invoice_condition(alias, company_id):
     """SQL condition of an invoice still in collection: posted, customer invoice, something left to pay."""
     return SQL(
@@ -47,10 +53,11 @@ def _open_invoice_condition(alias, company_id):
 class CobranzaRun(models.Model):
     """One daily evaluation of a company's receivables.
 
-    The run reads open invoices in id order and in batches, places each in its
-    policy and stage with :mod:`..tools.stages`, writes only what changed, records
-    each stage change, then aggregates the collection accounts and executes the
-    actions of the stages that accounts enter. It is idempotent for a given date;
+    The run places open invoices in id order and in batches, one SQL statement per
+    batch with the semantics of :mod:`..tools.stages`, writing only what changed and
+    recording each stage change; then it aggregates the collection accounts, assigns
+    the new ones and queues the actions of the stages that accounts enter, which the
+    stage actions cron executes. It is idempotent for a given date;
     an interrupted run (cron time limit, killed worker) is resumed from the last
     committed batch by the next run of the same company and date.
     """
@@ -208,7 +215,6 @@ class CobranzaRun(models.Model):
             rules_by_policy[policy.id] = sort_rules(policy.stage_ids._as_rules())
         rules = [(policy_id, rule) for policy_id, policy_rules in rules_by_policy.items() for rule in policy_rules]
         return {
-            'rules': rules_by_policy,
             'rule_by_id': {rule.id: rule for _policy_id, rule in rules},
             'rules_sql': SQL(
                 "SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::numeric[], %s::int4[])"
@@ -234,7 +240,7 @@ class CobranzaRun(models.Model):
 
     def _open_missing_accounts(self):
         """Open the collection accounts of the customers with open invoices and no account yet."""
-        self.env['cobranza.account']._ensure_accounts(self.company_id, SQL(
+        self.env['cobranza.account']._insert_accounts(self.company_id, SQL(
             """
             SELECT DISTINCT m.commercial_partner_id
               FROM account_move m
@@ -346,9 +352,7 @@ class CobranzaRun(models.Model):
              RETURNING n.id, n.account_id, n.old_stage, n.stage_id, n.days, n.residual
             ),
             history AS (
-                INSERT INTO cobranza_stage_history
-                       (move_id, account_id, from_stage_id, to_stage_id, days_overdue, amount_residual, date, run_id,
-                        reason)
+                %(history_insert)s
                 SELECT u.id, u.account_id, u.old_stage, u.stage_id, u.days, u.residual, %(date)s, %(run)s, 'run'
                   FROM upd u
                  WHERE u.stage_id IS DISTINCT FROM u.old_stage AND u.account_id IS NOT NULL
@@ -362,7 +366,7 @@ class CobranzaRun(models.Model):
             """,
             rules=context['rules_sql'], policy=context['policy_sql'], date=self.date,
             open=_open_invoice_condition('m', self.company_id.id), selection=selection,
-            run=self.id,
+            run=self.id, history_insert=HISTORY_INSERT,
         ))
         self.env['account.move'].invalidate_model(MOVE_FIELDS)
         if changed:
@@ -378,13 +382,11 @@ class CobranzaRun(models.Model):
         columns = list(zip(*history, strict=True))
         self.env.execute_query(SQL(
             """
-            INSERT INTO cobranza_stage_history
-                   (move_id, account_id, from_stage_id, to_stage_id, days_overdue, amount_residual, date, run_id,
-                    reason)
+            %s
             SELECT unnest(%s::int4[]), unnest(%s::int4[]), unnest(%s::int4[]), unnest(%s::int4[]),
                    unnest(%s::int4[]), unnest(%s::numeric[]), %s, %s, %s
             """,
-            *[list(column) for column in columns], self.date, self.id, reason,
+            HISTORY_INSERT, *[list(column) for column in columns], self.date, self.id, reason,
         ))
         self.env['account.move'].invalidate_model(['cobranza_history_ids'])
         self.env['cobranza.account'].invalidate_model(['history_ids'])
@@ -482,7 +484,7 @@ class CobranzaRun(models.Model):
         # stage actions cron gives them their tasks.
         unassigned = {row[0] for row in self.env.execute_query(SQL(
             "SELECT id FROM cobranza_account WHERE company_id = %s AND collector_id IS NULL", self.company_id.id))}
-        collectors = self.env['cobranza.assignment.rule']._plan_for_run(
+        collectors = self.env['cobranza.assignment.rule']._plan(
             self.company_id, [aid for aid in unassigned if aid in new_values and new_values[aid][3] > 0],
             {aid: (vals[3], vals[4]) for aid, vals in new_values.items()})
         for account_id in collectors:

@@ -84,14 +84,18 @@ def priority_score(overdue_amount, days, stage_rank, promises_due=0):
     return round(score, 2)
 
 
+def invoice_priority(amount, days, stage_rank):
+    """Priority of one invoice: its open amount counts only once it is overdue."""
+    return priority_score(amount if days > 0 else 0.0, days, stage_rank)
+
+
 def place_invoice(rules, due_date, run_date, amount):
     """Place one open invoice: stage, days overdue, priority and next action date."""
     days = days_overdue(due_date, run_date)
     rule = select_stage(rules, days, amount)
-    overdue_amount = amount if days > 0 else 0.0
     return Placement(
         stage_id=rule.id if rule else None,
         days_overdue=days,
-        priority=priority_score(overdue_amount, days, rule.rank if rule else -1),
+        priority=invoice_priority(amount, days, rule.rank if rule else -1),
         next_action_date=next_stage_date(rules, rule, due_date, amount),
     )
