@@ -52,6 +52,8 @@ def parse_args(argv=None):
     parser.add_argument('--date', type=date.fromisoformat, default=DEFAULT_DATE,
                         help="date of the first run; the data is aged as of it (default %(default)s)")
     parser.add_argument('--batch-size', type=int, default=0, help="cobranza_mx.run_batch_size (default: module's)")
+    parser.add_argument('--workers', type=int, default=0,
+                        help="cobranza_mx.run_workers: batches placed at the same time (default: module's)")
     parser.add_argument('--oca-addons-dir', default=DEFAULT_OCA_DIR)
     parser.add_argument('--skip-oca', action='store_true', help="no OCA reference")
     parser.add_argument('--no-next-day', dest='next_day', action='store_false',
@@ -206,7 +208,8 @@ def print_report(results):
     if sizes.get('variant'):
         print(f"WHAT-IF VARIANT ({sizes['variant']}): not the benchmark's figures")
     print(f"cobranza_mx daily run benchmark: {sizes['invoices']:,} open invoices, {sizes['customers']:,} customers, "
-          f"{sizes['move_lines']:,} journal items, run date {sizes['run_date']}, batch {sizes['batch_size']}")
+          f"{sizes['move_lines']:,} journal items, run date {sizes['run_date']}, batch {sizes['batch_size']}, "
+          f"{sizes['workers']} workers")
     header = f"{'scenario':<20} {'seconds':>9} {'invoices/s':>11} {'queries':>9} {'peak RSS MB':>12} " \
              f"{'RSS +MB':>8}  notes"
     print(header)

@@ -34,7 +34,8 @@ def run_benchmark(args, log=print):
         results['generation'], results['sizes'] = _generate(env, registry, company, args, log)
         results['sizes']['collectors'] = len(team[0])
 
-        _timed_run(env, company, 'first_run', args.date, args, results, log, profile=args.profile)
+        first = _timed_run(env, company, 'first_run', args.date, args, results, log, profile=args.profile)
+        _check_first_run(env, company, first)
         results['first_run_actions'] = _timed_actions(env, args, log)
         _timed_run(env, company, 'idle_run', args.date, args, results, log)
         moved = generate.shift_due_dates(env, company.id, MOVED_SHARE, args.seed)
@@ -89,6 +90,7 @@ def _generate(env, registry, company, args, log):
         'run_date': args.date.isoformat(),
         'seed': args.seed,
         'batch_size': env['cobranza.run']._batch_size(),
+        'workers': env['cobranza.run']._worker_count(),
         'variant': ', '.join(name for name, on in (('no tracking', args.no_tracking),
                                                  ('no stage actions', args.no_stage_actions)) if on),
     }
@@ -99,6 +101,8 @@ def _setup(env, args):
     collectors, supervisor = generate.create_collection_team(env, company)
     if args.batch_size:
         env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', args.batch_size)
+    if args.workers:
+        env['ir.config_parameter'].set_param('cobranza_mx.run_workers', args.workers)
     # Everyone's accounts are balanced over the collectors; the stage actions (activities on
     # entering extrajudicial, judicial, uncollectable) fall back on the supervisor when an
     # account has no collector yet, as on a first run.
@@ -158,6 +162,23 @@ def _timed_run(env, company, name, run_date, args, results, log, profile=None, n
     if profiler:
         _print_profile(profiler, profile, log)
     return run
+
+
+def _check_first_run(env, company, run):
+    """The batches placed on several connections must add up: every open invoice placed, each change once."""
+    [(unplaced, history, moves)] = env.execute_query(SQL(
+        """
+        SELECT (SELECT count(*) FROM account_move m
+                 WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
+                   AND m.amount_residual > 0
+                   AND (m.cobranza_account_id IS NULL OR m.cobranza_policy_id IS NULL)),
+               count(*), count(DISTINCT move_id)
+          FROM cobranza_stage_history WHERE run_id = %(run)s
+        """, company=company.id, run=run.id))
+    if run.state != 'done' or unplaced or history != moves or history != run.changed_count:
+        raise RuntimeError(f"The first run is not right: state {run.state}, {unplaced} open invoices without "
+                           f"account or policy, {history} history rows for {moves} invoices and "
+                           f"{run.changed_count} stage changes")
 
 
 def _timed_actions(env, args, log):

@@ -1,12 +1,14 @@
 import logging
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from decimal import Decimal
 
 import pytz
 from markupsafe import Markup
-from odoo import api, fields, models
+from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -16,6 +18,8 @@ from .cobranza_account import aging_bucket
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 10000
+# Database connections placing batches at the same time in a scheduled run.
+DEFAULT_WORKERS = 2
 ACTION_BATCH_SIZE = 1000
 
 # Fields the run writes on account.move.
@@ -175,18 +179,12 @@ class CobranzaRun(models.Model):
         context = self._prepare_context(policies)
         self._open_missing_accounts()
         lap('accounts opened')
-        batches = 0
-        while True:
-            upper = self._next_batch_upper_id(self._batch_size())
-            if not upper:
-                break
-            self._process_batch(upper, context)
-            batches += 1
-            lap('invoices placed')
-            remaining_time = self._checkpoint(commit)
-            lap('commits')
-            if (max_batches and batches >= max_batches) or remaining_time <= 0:
-                return
+        # Scheduled runs place their batches in transactions of their own, which must see the run
+        # and the accounts just opened.
+        self._checkpoint(commit)
+        if not self._place_batches(context, commit, max_batches):
+            return
+        lap('invoices placed')
         self._close_left_invoices(context)
         lap('closed invoices')
         self._update_accounts(context)
@@ -249,37 +247,126 @@ class CobranzaRun(models.Model):
                                 WHERE a.partner_id = m.commercial_partner_id AND a.company_id = m.company_id)
             """, open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id))
 
-    def _next_batch_upper_id(self, limit):
-        """Id of the last open invoice of the next batch (None: no invoice left)."""
-        [(upper,)] = self.env.execute_query(SQL(
-            """
-            SELECT max(id) FROM (SELECT m.id FROM account_move m WHERE %(open)s AND m.id > %(last)s
-                                  ORDER BY m.id LIMIT %(limit)s) batch
-            """, open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id, limit=limit))
-        return upper
+    def _worker_count(self):
+        return max(1, int(self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.run_workers',
+                                                                           DEFAULT_WORKERS)))
 
-    def _process_batch(self, upper, context):
-        """Place the open invoices of ids ``(last_move_id, upper]``; a failing batch is retried invoice by invoice."""
-        selection = SQL("m.id > %s AND m.id <= %s", self.last_move_id, upper)
+    def _batch_bounds(self, size):
+        """``[(after, upper)]``: the id ranges of the batches of open invoices left, in id order."""
+        uppers = [row[0] for row in self.env.execute_query(SQL(
+            """
+            SELECT id FROM (SELECT m.id, row_number() OVER (ORDER BY m.id) AS n, count(*) OVER () AS total
+                              FROM account_move m WHERE %(open)s AND m.id > %(last)s) s
+             WHERE n %% %(size)s = 0 OR n = total
+          ORDER BY id
+            """, open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id, size=size))]
+        return list(zip([self.last_move_id, *uppers[:-1]], uppers, strict=True)) if uppers else []
+
+    def _place_batches(self, context, commit, max_batches):
+        """Place the open invoices after ``last_move_id``, batch by batch; False if stopped before the end.
+
+        The run records a batch (``last_move_id`` and the counters) once every batch before it is
+        done too, so that a run stopped at any moment resumes after the last batch it recorded;
+        batches placed after it are evaluated again, which changes nothing.
+        """
+        bounds = self._batch_bounds(self._batch_size())
+        if max_batches and len(bounds) > max_batches:
+            bounds = bounds[:max_batches]
+            finished = False
+        else:
+            finished = True
+        results = (self._place_in_transactions if commit else self._place_in_this_transaction)(bounds, context)
+        done, recorded = {}, 0
+        try:
+            for index, counters, errors in results:
+                done[index] = (counters, errors)
+                if recorded not in done:
+                    continue
+                total, error_lines = Counter(), []
+                while recorded in done:
+                    counters, errors = done.pop(recorded)
+                    total += counters
+                    error_lines += errors
+                    recorded += 1
+                self._record_batches(bounds[recorded - 1][1], total, error_lines)
+                if self._checkpoint(commit) <= 0:
+                    # Out of the cron's time: the next call resumes.
+                    return False
+        finally:
+            results.close()
+        if commit:
+            # The batches were written by other transactions.
+            self.env.invalidate_all()
+        if finished:
+            # The history is the reference: a batch placed but not yet recorded when the run was
+            # stopped changes nothing when it is placed again.
+            [(changed,)] = self.env.execute_query(SQL(
+                "SELECT count(*) FROM cobranza_stage_history WHERE run_id = %s AND reason = 'run'", self.id))
+            self.changed_count = changed
+        return finished
+
+    def _place_in_this_transaction(self, bounds, context):
+        """Place the batches one after the other in the current transaction (a manual run)."""
+        for index, bound in enumerate(bounds):
+            yield index, *self._place_range(*bound, context)
+
+    def _place_in_transactions(self, bounds, context):
+        """Place each batch in a transaction of its own; yield ``(index, counters, errors)`` as batches end.
+
+        Up to ``cobranza_mx.run_workers`` batches are placed at the same time, each on its own
+        database connection. Inside tests the test transaction is the only one: batches are then
+        placed one after the other, still each in its own (test) cursor.
+        """
+        workers = min(self._worker_count(), len(bounds))
+        if workers <= 1 or modules.module.current_test:
+            for index, bound in enumerate(bounds):
+                yield index, *self._place_committed(*bound, context)
+            return
+        executor = ThreadPoolExecutor(workers, thread_name_prefix=f'cobranza_run_{self.id}')
+        try:
+            futures = {executor.submit(self._place_committed, *bound, context): index
+                       for index, bound in enumerate(bounds)}
+            for future in as_completed(futures):
+                yield futures[future], *future.result()
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _place_committed(self, after, upper, context):
+        """Place one batch in a new transaction, committed when it ends (a worker thread may call this)."""
+        threading.current_thread().dbname = self.env.cr.dbname
+        with self.env.registry.cursor() as cr:
+            return self.with_env(self.env(cr=cr))._place_range(after, upper, context)
+
+    def _place_range(self, after, upper, context):
+        """Place the open invoices of ids ``(after, upper]``; a failing batch is retried invoice by invoice.
+
+        Return ``(counters, errors)``: each failing invoice gets the error on its chatter and a line
+        in ``errors`` for the run's log.
+        """
+        selection = SQL("m.id > %s AND m.id <= %s", after, upper)
         try:
             with self.env.cr.savepoint():
-                counters = self._place(selection, context)
+                return self._place(selection, context), []
         except Exception:
             _logger.exception("Collection run %s: batch failed, retrying invoice by invoice", self.id)
             self.env.invalidate_all()
-            counters = Counter()
-            move_ids = [row[0] for row in self.env.execute_query(SQL(
-                "SELECT m.id FROM account_move m WHERE %s AND %s ORDER BY m.id",
-                _open_invoice_condition('m', self.company_id.id), selection))]
-            for move_id in move_ids:
-                try:
-                    with self.env.cr.savepoint():
-                        counters += self._place(SQL("m.id = %s", move_id), context)
-                except Exception as e:  # noqa: BLE001
-                    self.env.invalidate_all()
-                    counters['evaluated'] += 1
-                    counters['errors'] += 1
-                    self._log_record_error(self.env['account.move'].browse(move_id), e)
+        counters, errors = Counter(), []
+        move_ids = [row[0] for row in self.env.execute_query(SQL(
+            "SELECT m.id FROM account_move m WHERE %s AND %s ORDER BY m.id",
+            _open_invoice_condition('m', self.company_id.id), selection))]
+        for move_id in move_ids:
+            try:
+                with self.env.cr.savepoint():
+                    counters += self._place(SQL("m.id = %s", move_id), context)
+            except Exception as e:  # noqa: BLE001
+                self.env.invalidate_all()
+                counters['evaluated'] += 1
+                counters['errors'] += 1
+                errors.append(self._post_record_error(self.env['account.move'].browse(move_id), e))
+        return counters, errors
+
+    def _record_batches(self, upper, counters, errors):
+        """Record the batches placed up to invoice id ``upper``."""
         self.write({
             'last_move_id': upper,
             'evaluated_count': self.evaluated_count + counters['evaluated'],
@@ -287,6 +374,7 @@ class CobranzaRun(models.Model):
             'excluded_count': self.excluded_count + counters['excluded'],
             'no_policy_count': self.no_policy_count + counters['no_policy'],
             'error_count': self.error_count + counters['errors'],
+            'log': "\n".join(filter(None, [self.log, *errors])) or False,
         })
 
     def _place(self, selection, context):
@@ -576,8 +664,12 @@ class CobranzaRun(models.Model):
 
     def _log_record_error(self, record, error):
         """Leave the error on the record's chatter and in the run log; the run goes on."""
+        self.log = "\n".join(filter(None, [self.log, self._post_record_error(record, error)]))
+
+    def _post_record_error(self, record, error):
+        """Leave the error on the record's chatter; return the line for the run log."""
         message = self.env._("Collection run %(run)s could not process this record: %(error)s",
                              run=self.name, error=error)
         _logger.warning("Collection run %s: %s %s failed: %s", self.id, record._name, record.id, error)
         record.sudo().message_post(body=message)
-        self.log = "\n".join(filter(None, [self.log, f"{record.display_name}: {error}"]))
+        return f"{record.display_name}: {error}"

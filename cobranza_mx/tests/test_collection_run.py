@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from odoo import Command
@@ -194,14 +195,19 @@ class TestCollectionRun(CobranzaCommon):
                          account_snapshot)
 
     def test_interrupted_run_resumes(self):
-        """A run stopped after one batch (time limit, killed worker) is resumed, with the result of a full run."""
+        """A scheduled run stopped after one batch (time limit, killed worker) resumes to a full run's result."""
         self.env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', 3)
         invoices = self.env['account.move']
         for days in (1, 2, 62, 63, 200, 201, 400):
             invoices |= self._invoice(self.customer_a if days % 2 else self.customer_b, self._due_for(days))
-        partial = self._run(max_batches=1)
+        # As the cron does: committing, each batch placed in a transaction of its own.
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            partial = self.env(cr=cr)['cobranza.run']._run_for_company(
+                self.company, run_date=self.run_date, commit=True, max_batches=1)
+            partial = partial.with_env(self.env)
         self.assertEqual(partial.state, 'running')
         self.assertEqual(partial.evaluated_count, 3)
+        self.assertEqual(partial.last_move_id, invoices.sorted('id')[2].id)
         self.assertEqual(len(invoices.filtered('cobranza_stage_id')), 3)
         resumed = self._run()
         self.assertEqual(resumed, partial, "the same run record is resumed")
@@ -213,6 +219,48 @@ class TestCollectionRun(CobranzaCommon):
         self.assertEqual(invoices.with_context(cobranza_date=self.run_date)
                          .filtered(lambda m: m.cobranza_days_overdue == 400).cobranza_stage_id,
                          self.stage_uncollectable)
+
+    def test_batches_ending_out_of_order(self):
+        """Batches placed in parallel end in any order: a batch is recorded once those before it are.
+
+        The run is killed after its third batch ended but before the first two did: it resumes
+        from the start, places the third batch again without a second history row, and counts
+        every invoice and stage change once.
+        """
+        self.env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', 2)
+        invoices = self.env['account.move']
+        for days in (1, 62, 63, 200, 201, 400):
+            invoices |= self._invoice(self.customer_a if days % 2 else self.customer_b, self._due_for(days))
+        Run = self.registry['cobranza.run']
+
+        class WorkerKilled(Exception):
+            pass
+
+        def third_batch_then_killed(run, bounds, context):
+            self.assertEqual(len(bounds), 3)
+            yield 2, *run._place_range(*bounds[2], context)
+            raise WorkerKilled
+
+        # Not assertRaises: it would roll back what the killed run committed.
+        killed = False
+        with patch.object(Run, '_place_in_this_transaction', third_batch_then_killed):
+            try:
+                self._run()
+            except WorkerKilled:
+                killed = True
+        self.assertTrue(killed)
+        run = self.env['cobranza.run'].search([('company_id', '=', self.company.id)])
+        self.assertEqual((run.state, run.last_move_id, run.evaluated_count), ('running', 0, 0),
+                         "the third batch is not recorded before the first two")
+        last_two = invoices.sorted('id')[4:]
+        self.assertTrue(all(last_two.mapped('cobranza_stage_id')))
+        self.assertFalse(any((invoices - last_two).mapped('cobranza_stage_id')))
+
+        resumed = self._run()
+        self.assertEqual(resumed, run)
+        self.assertEqual((resumed.state, resumed.evaluated_count, resumed.changed_count), ('done', 6, 6))
+        self.assertEqual(self.env['cobranza.stage.history'].search_count([('move_id', 'in', invoices.ids)]), 6)
+        self.assertTrue(all(invoices.mapped('cobranza_stage_id')))
 
     def test_stage_actions_and_failing_record(self):
         """Entering a stage schedules the collector's activity; an account that fails is logged and skipped."""
