@@ -2,7 +2,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import closing
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 10000
 # Database connections placing batches at the same time in a scheduled run.
 DEFAULT_WORKERS = 2
+MAX_WORKERS = 8
 ACTION_BATCH_SIZE = 1000
 
 # Fields the run writes on account.move.
@@ -63,7 +65,7 @@ class CobranzaRun(models.Model):
     the new ones and queues the actions of the stages that accounts enter, which the
     stage actions cron executes. It is idempotent for a given date;
     an interrupted run (cron time limit, killed worker) is resumed from the last
-    committed batch by the next run of the same company and date.
+    recorded batch by the next run of the same company and date.
     """
     _name = 'cobranza.run'
     _description = 'Collection Run'
@@ -142,7 +144,8 @@ class CobranzaRun(models.Model):
     def _run_for_company(self, company, trigger='manual', run_date=None, commit=False, max_batches=None):
         """Run (or resume) the collection run of ``company`` for ``run_date`` (default: today there).
 
-        :param commit: commit after each batch (cron); a manual run stays in the caller's transaction.
+        :param commit: place each batch in a transaction of its own and commit the progress (cron); a
+            manual run stays in the caller's transaction.
         :param max_batches: stop after this many batches, leaving the run to be resumed.
         :return: the cobranza.run record
         """
@@ -159,7 +162,8 @@ class CobranzaRun(models.Model):
     # The run
     # ------------------------------------------------------------------
     def _batch_size(self):
-        return int(self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.run_batch_size', DEFAULT_BATCH_SIZE))
+        return max(1, int(self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.run_batch_size',
+                                                                           DEFAULT_BATCH_SIZE)))
 
     def _execute(self, commit=False, max_batches=None):
         self.ensure_one()
@@ -248,8 +252,12 @@ class CobranzaRun(models.Model):
             """, open=_open_invoice_condition('m', self.company_id.id), last=self.last_move_id))
 
     def _worker_count(self):
-        return max(1, int(self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.run_workers',
-                                                                           DEFAULT_WORKERS)))
+        workers = int(self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.run_workers', DEFAULT_WORKERS))
+        return min(max(1, workers), MAX_WORKERS)
+
+    def _can_place_in_parallel(self):
+        """Worker threads need connections of their own: inside tests there is only the test transaction."""
+        return not modules.module.current_test
 
     def _batch_bounds(self, size):
         """``[(after, upper)]``: the id ranges of the batches of open invoices left, in id order."""
@@ -266,70 +274,81 @@ class CobranzaRun(models.Model):
         """Place the open invoices after ``last_move_id``, batch by batch; False if stopped before the end.
 
         The run records a batch (``last_move_id`` and the counters) once every batch before it is
-        done too, so that a run stopped at any moment resumes after the last batch it recorded;
-        batches placed after it are evaluated again, which changes nothing.
+        recorded too, so that a run stopped at any moment resumes after the last batch it recorded;
+        a batch placed but not recorded is placed again, which changes no invoice. When the cron's
+        time is up no new batch starts, and the batches already running are recorded as they end.
         """
         bounds = self._batch_bounds(self._batch_size())
-        if max_batches and len(bounds) > max_batches:
-            bounds = bounds[:max_batches]
-            finished = False
-        else:
-            finished = True
-        results = (self._place_in_transactions if commit else self._place_in_this_transaction)(bounds, context)
+        finished = not (max_batches and len(bounds) > max_batches)
+        bounds = bounds[:max_batches] if max_batches else bounds
+        stop = threading.Event()
+        place = self._place_in_transactions if commit else self._place_in_this_transaction
         done, recorded = {}, 0
-        try:
+        with closing(place(bounds, context, stop)) as results:
             for index, counters, errors in results:
                 done[index] = (counters, errors)
-                if recorded not in done:
-                    continue
-                total, error_lines = Counter(), []
-                while recorded in done:
-                    counters, errors = done.pop(recorded)
-                    total += counters
-                    error_lines += errors
-                    recorded += 1
-                self._record_batches(bounds[recorded - 1][1], total, error_lines)
+                if recorded in done:
+                    total, error_lines = Counter(), []
+                    while recorded in done:
+                        counters, errors = done.pop(recorded)
+                        total += counters
+                        error_lines += errors
+                        recorded += 1
+                    self._record_batches(bounds[recorded - 1][1], total, error_lines)
                 if self._checkpoint(commit) <= 0:
                     # Out of the cron's time: the next call resumes.
-                    return False
-        finally:
-            results.close()
+                    stop.set()
         if commit:
             # The batches were written by other transactions.
             self.env.invalidate_all()
-        if finished:
-            # The history is the reference: a batch placed but not yet recorded when the run was
-            # stopped changes nothing when it is placed again.
-            [(changed,)] = self.env.execute_query(SQL(
-                "SELECT count(*) FROM cobranza_stage_history WHERE run_id = %s AND reason = 'run'", self.id))
-            self.changed_count = changed
-        return finished
+        if not finished or recorded < len(bounds):
+            return False
+        # The history is the reference: a batch placed but not recorded when the run was stopped
+        # has no change left when it is placed again.
+        [(changed,)] = self.env.execute_query(SQL(
+            "SELECT count(*) FROM cobranza_stage_history WHERE run_id = %s AND reason = 'run'", self.id))
+        self.changed_count = changed
+        return True
 
-    def _place_in_this_transaction(self, bounds, context):
+    def _place_in_this_transaction(self, bounds, context, stop):
         """Place the batches one after the other in the current transaction (a manual run)."""
         for index, bound in enumerate(bounds):
+            if stop.is_set():
+                return
             yield index, *self._place_range(*bound, context)
 
-    def _place_in_transactions(self, bounds, context):
+    def _place_in_transactions(self, bounds, context, stop):
         """Place each batch in a transaction of its own; yield ``(index, counters, errors)`` as batches end.
 
-        Up to ``cobranza_mx.run_workers`` batches are placed at the same time, each on its own
-        database connection. Inside tests the test transaction is the only one: batches are then
-        placed one after the other, still each in its own (test) cursor.
+        Up to ``cobranza_mx.run_workers`` batches are placed at the same time, in id order, each
+        on its own database connection; none starts once ``stop`` is set. A failing batch stops
+        the run: the batches running end first, and their own errors go to the server log.
         """
         workers = min(self._worker_count(), len(bounds))
-        if workers <= 1 or modules.module.current_test:
+        if workers <= 1 or not self._can_place_in_parallel():
             for index, bound in enumerate(bounds):
+                if stop.is_set():
+                    return
                 yield index, *self._place_committed(*bound, context)
             return
-        executor = ThreadPoolExecutor(workers, thread_name_prefix=f'cobranza_run_{self.id}')
-        try:
-            futures = {executor.submit(self._place_committed, *bound, context): index
-                       for index, bound in enumerate(bounds)}
-            for future in as_completed(futures):
-                yield futures[future], *future.result()
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+        queue = iter(enumerate(bounds))
+        pending = {}
+        with ThreadPoolExecutor(workers, thread_name_prefix=f'cobranza_run_{self.id}') as executor:
+            try:
+                while True:
+                    while len(pending) < workers and not stop.is_set() and (item := next(queue, None)):
+                        pending[executor.submit(self._place_committed, *item[1], context)] = item[0]
+                    if not pending:
+                        return
+                    ended, _running = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in sorted(ended, key=pending.get):
+                        index = pending.pop(future)
+                        yield index, *future.result()
+            finally:
+                for future, index in pending.items():
+                    if not future.cancelled() and future.exception():
+                        _logger.error("Collection run %s: batch %s failed", self.id, index,
+                                      exc_info=future.exception())
 
     def _place_committed(self, after, upper, context):
         """Place one batch in a new transaction, committed when it ends (a worker thread may call this)."""

@@ -1,3 +1,5 @@
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -5,6 +7,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tests.common import release_test_lock
 
 from odoo.addons.cobranza_mx.tools.stages import place_invoice, sort_rules
 
@@ -195,7 +198,7 @@ class TestCollectionRun(CobranzaCommon):
                          account_snapshot)
 
     def test_interrupted_run_resumes(self):
-        """A scheduled run stopped after one batch (time limit, killed worker) resumes to a full run's result."""
+        """A scheduled run stopped after one batch (``max_batches``) resumes to a full run's result."""
         self.env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', 3)
         invoices = self.env['account.move']
         for days in (1, 2, 62, 63, 200, 201, 400):
@@ -220,46 +223,144 @@ class TestCollectionRun(CobranzaCommon):
                          .filtered(lambda m: m.cobranza_days_overdue == 400).cobranza_stage_id,
                          self.stage_uncollectable)
 
-    def test_batches_ending_out_of_order(self):
-        """Batches placed in parallel end in any order: a batch is recorded once those before it are.
+    @contextmanager
+    def _scheduled_run_in_test_transaction(self, remaining_times=()):
+        """Let a scheduled run (``commit=True``) work in the test transaction, one thread at a time.
 
-        The run is killed after its third batch ended but before the first two did: it resumes
-        from the start, places the third batch again without a second history row, and counts
-        every invoice and stage change once.
+        The run's own cursor is the test cursor: its checkpoints flush instead of committing and
+        return the cron's remaining time from ``remaining_times`` (then: plenty). Its batches get
+        test cursors of their own, which the worker threads, if any, take one at a time.
+        """
+        Run = self.registry['cobranza.run']
+        one_at_a_time = threading.RLock()
+        remaining_times = iter(remaining_times)
+        place_committed, record_batches = Run._place_committed, Run._record_batches
+
+        def checkpoint(run, commit):
+            with one_at_a_time:
+                run.env.flush_all()
+            return next(remaining_times, float('inf'))
+
+        def place(run, *args):
+            with one_at_a_time:
+                return place_committed(run, *args)
+
+        def record(run, *args):
+            with one_at_a_time:
+                return record_batches(run, *args)
+
+        with patch.object(Run, '_checkpoint', checkpoint), patch.object(Run, '_place_committed', place), \
+                patch.object(Run, '_record_batches', record), self.enter_registry_test_mode(), release_test_lock():
+            yield
+        # The batches were written through other cursors.
+        self.env.invalidate_all()
+
+    def test_batches_ending_out_of_order(self):
+        """Batches placed at the same time end in any order: each is recorded once those before it are.
+
+        Then the run is killed after its third batch ended but before the first two did: it
+        resumes from the start, places the third batch again without a second history row, and
+        counts every invoice and stage change once.
         """
         self.env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', 2)
         invoices = self.env['account.move']
         for days in (1, 62, 63, 200, 201, 400):
             invoices |= self._invoice(self.customer_a if days % 2 else self.customer_b, self._due_for(days))
         Run = self.registry['cobranza.run']
+        uppers = invoices.sorted('id')[1::2].ids
 
+        def second_first_third_last(run, bounds, context, stop):
+            for index in (1, 0, 2):
+                yield index, *run._place_committed(*bounds[index], context)
+
+        recorded = []
+        record_batches = Run._record_batches
+
+        def record(run, upper, counters, errors):
+            recorded.append((upper, counters['evaluated'], counters['changed']))
+            return record_batches(run, upper, counters, errors)
+
+        with self._scheduled_run_in_test_transaction(), \
+                patch.object(Run, '_place_in_transactions', second_first_third_last), \
+                patch.object(Run, '_record_batches', record):
+            run = self.env['cobranza.run']._run_for_company(self.company, run_date=self.run_date, commit=True)
+        self.assertEqual(recorded, [(uppers[1], 4, 4), (uppers[2], 2, 2)])
+        self.assertEqual((run.state, run.last_move_id, run.evaluated_count, run.changed_count),
+                         ('done', uppers[2], 6, 6))
+
+        # The next day, the third batch ends and the run is killed before the first two end.
         class WorkerKilled(Exception):
             pass
 
-        def third_batch_then_killed(run, bounds, context):
-            self.assertEqual(len(bounds), 3)
-            yield 2, *run._place_range(*bounds[2], context)
+        def third_batch_then_killed(run, bounds, context, stop):
+            yield 2, *run._place_committed(*bounds[2], context)
             raise WorkerKilled
 
-        # Not assertRaises: it would roll back what the killed run committed.
+        next_day = self.run_date + timedelta(days=1)
+        self.env.cr.execute("UPDATE account_move SET invoice_date_due = invoice_date_due - 300 WHERE id IN %s",
+                            [tuple(invoices.ids)])
+        invoices.invalidate_recordset(['invoice_date_due'])
         killed = False
-        with patch.object(Run, '_place_in_this_transaction', third_batch_then_killed):
+        # Not assertRaises: it would roll back what the killed run committed.
+        with self._scheduled_run_in_test_transaction(), \
+                patch.object(Run, '_place_in_transactions', third_batch_then_killed):
             try:
-                self._run()
+                self.env['cobranza.run']._run_for_company(self.company, run_date=next_day, commit=True)
             except WorkerKilled:
                 killed = True
         self.assertTrue(killed)
-        run = self.env['cobranza.run'].search([('company_id', '=', self.company.id)])
-        self.assertEqual((run.state, run.last_move_id, run.evaluated_count), ('running', 0, 0),
-                         "the third batch is not recorded before the first two")
+        killed_run = self.env['cobranza.run'].search([('company_id', '=', self.company.id), ('date', '=', next_day)])
+        self.assertEqual((killed_run.state, killed_run.last_move_id, killed_run.evaluated_count),
+                         ('running', 0, 0), "the third batch is not recorded before the first two")
         last_two = invoices.sorted('id')[4:]
-        self.assertTrue(all(last_two.mapped('cobranza_stage_id')))
-        self.assertFalse(any((invoices - last_two).mapped('cobranza_stage_id')))
+        self.assertEqual(last_two.mapped('cobranza_stage_id'), self.stage_uncollectable)
+        self.assertNotIn(self.stage_uncollectable, (invoices - last_two).mapped('cobranza_stage_id'))
 
-        resumed = self._run()
-        self.assertEqual(resumed, run)
-        self.assertEqual((resumed.state, resumed.evaluated_count, resumed.changed_count), ('done', 6, 6))
-        self.assertEqual(self.env['cobranza.stage.history'].search_count([('move_id', 'in', invoices.ids)]), 6)
+        resumed = self._run(next_day)
+        self.assertEqual(resumed, killed_run)
+        self.assertEqual((resumed.state, resumed.evaluated_count), ('done', 6))
+        # 302, 363, 364 days: judicial (3 changes); 501, 502: uncollectable (2 changes); 701: no change.
+        self.assertEqual([invoice.cobranza_stage_id.code for invoice in invoices.sorted('id')],
+                         ['judicial'] * 3 + ['uncollectable'] * 3)
+        history = self.env['cobranza.stage.history'].search([('run_id', '=', resumed.id)])
+        self.assertEqual(len(history), 5)
+        self.assertEqual(len(history.move_id), 5, "one history row per invoice that changed")
+        self.assertEqual(resumed.changed_count, 5)
+
+    def test_scheduled_run_in_worker_threads(self):
+        """Worker threads place a scheduled run's batches; when the cron's time is up no batch
+        starts, the batches running are recorded as they end, and the next call finishes the run."""
+        self.env['ir.config_parameter'].set_param('cobranza_mx.run_batch_size', 2)
+        self.env['ir.config_parameter'].set_param('cobranza_mx.run_workers', 2)
+        invoices = self.env['account.move']
+        for days in (1, 2, 62, 63, 200, 201, 400):
+            invoices |= self._invoice(self.customer_a if days % 2 else self.customer_b, self._due_for(days))
+        Run = self.registry['cobranza.run']
+        threads = set()
+        place_range = Run._place_range
+
+        def place_range_spy(run, *args):
+            threads.add(threading.current_thread().name)
+            return place_range(run, *args)
+
+        # Time is up after the first batch ends (the first checkpoint is the run's, before its batches).
+        with self._scheduled_run_in_test_transaction(remaining_times=[100.0, 0.0, 0.0, 0.0]), \
+                patch.object(Run, '_can_place_in_parallel', lambda run: True), \
+                patch.object(Run, '_place_range', place_range_spy):
+            partial = self.env['cobranza.run']._run_for_company(self.company, run_date=self.run_date, commit=True)
+        self.assertTrue(threads)
+        self.assertTrue(all(name.startswith(f'cobranza_run_{partial.id}') for name in threads), threads)
+        # Two batches were running when the time was up: both are recorded, the third never started.
+        self.assertEqual((partial.state, partial.evaluated_count, partial.last_move_id),
+                         ('running', 4, invoices.sorted('id')[3].id))
+        self.assertEqual(len(invoices.filtered('cobranza_stage_id')), 4)
+
+        with self._scheduled_run_in_test_transaction(), \
+                patch.object(Run, '_can_place_in_parallel', lambda run: True):
+            resumed = self.env['cobranza.run']._run_for_company(self.company, run_date=self.run_date, commit=True)
+        self.assertEqual(resumed, partial)
+        self.assertEqual((resumed.state, resumed.evaluated_count, resumed.changed_count), ('done', 7, 7))
+        self.assertEqual(self.env['cobranza.stage.history'].search_count([('move_id', 'in', invoices.ids)]), 7)
         self.assertTrue(all(invoices.mapped('cobranza_stage_id')))
 
     def test_stage_actions_and_failing_record(self):
