@@ -282,9 +282,10 @@ class CobranzaRun(models.Model):
         finished = not (max_batches and len(bounds) > max_batches)
         bounds = bounds[:max_batches] if max_batches else bounds
         stop = threading.Event()
-        place = self._place_in_transactions if commit else self._place_in_this_transaction
+        results = self._place_in_transactions(bounds, context, stop) if commit \
+            else self._place_in_order(bounds, context, stop, self._place_range)
         done, recorded = {}, 0
-        with closing(place(bounds, context, stop)) as results:
+        with closing(results):
             for index, counters, errors in results:
                 done[index] = (counters, errors)
                 if recorded in done:
@@ -310,12 +311,12 @@ class CobranzaRun(models.Model):
         self.changed_count = changed
         return True
 
-    def _place_in_this_transaction(self, bounds, context, stop):
-        """Place the batches one after the other in the current transaction (a manual run)."""
+    def _place_in_order(self, bounds, context, stop, place):
+        """Place the batches one after the other with ``place`` (in this transaction or each in its own)."""
         for index, bound in enumerate(bounds):
             if stop.is_set():
                 return
-            yield index, *self._place_range(*bound, context)
+            yield index, *place(*bound, context)
 
     def _place_in_transactions(self, bounds, context, stop):
         """Place each batch in a transaction of its own; yield ``(index, counters, errors)`` as batches end.
@@ -326,10 +327,7 @@ class CobranzaRun(models.Model):
         """
         workers = min(self._worker_count(), len(bounds))
         if workers <= 1 or not self._can_place_in_parallel():
-            for index, bound in enumerate(bounds):
-                if stop.is_set():
-                    return
-                yield index, *self._place_committed(*bound, context)
+            yield from self._place_in_order(bounds, context, stop, self._place_committed)
             return
         queue = iter(enumerate(bounds))
         pending = {}
@@ -346,9 +344,8 @@ class CobranzaRun(models.Model):
                         yield index, *future.result()
             finally:
                 for future, index in pending.items():
-                    if not future.cancelled() and future.exception():
-                        _logger.error("Collection run %s: batch %s failed", self.id, index,
-                                      exc_info=future.exception())
+                    if not future.cancelled() and (error := future.exception()):
+                        _logger.error("Collection run %s: batch %s failed", self.id, index, exc_info=error)
 
     def _place_committed(self, after, upper, context):
         """Place one batch in a new transaction, committed when it ends (a worker thread may call this)."""
