@@ -1,7 +1,9 @@
-"""Run the Odoo test suite of cobranza_mx on a fresh database and print `N passed, N failed`.
+"""Run the Odoo test suite of cobranza_mx on a fresh database and print `N passed, N failed, N skipped`.
 
 Used by `make test` (and `make test-account`). Exits non-zero when Odoo reports a failure or an
-error, when installation fails, or when no test ran at all.
+error, when installation fails, when no test ran at all, when any test was skipped (a tour that
+could not start its browser proves nothing), and, with ``--require-tours``, when no browser tour
+ran to its end.
 """
 import argparse
 import re
@@ -11,6 +13,10 @@ import subprocess
 import sys
 
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+# Odoo's test result logs every skip (its final report does not count them): "<module>: skipped <test> : <reason>".
+SKIP_RE = re.compile(r" (odoo\.addons\.\S+): skipped (\S+) : (.*)$")
+# The browser's console line of a tour that reached its last step.
+TOUR_RE = re.compile(r"\btour succeeded\b")
 
 
 def main():
@@ -23,6 +29,7 @@ def main():
     parser.add_argument('--db-args', default='')
     parser.add_argument('--keep-db', action='store_true')
     parser.add_argument('--log', default=None, help="also write Odoo's full log to this file")
+    parser.add_argument('--require-tours', action='store_true', help="fail when no browser tour ran to its end")
     args = parser.parse_args()
 
     db_args = shlex.split(args.db_args)
@@ -34,6 +41,7 @@ def main():
     print('$', ' '.join(shlex.quote(c) for c in cmd), flush=True)
     log = open(args.log, 'w', encoding='utf-8') if args.log else None  # noqa: SIM115
     result = None
+    skipped, tours = [], 0
     try:
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
             for line in proc.stdout:
@@ -42,6 +50,10 @@ def main():
                     log.write(line)
                 if match := RESULT_RE.search(line):
                     result = tuple(int(g) for g in match.groups())
+                elif match := SKIP_RE.search(line):
+                    skipped.append(f"{match[1]}.{match[2]}: {match[3]}")
+                elif TOUR_RE.search(line):
+                    tours += 1
         rc = proc.returncode
     finally:
         if log:
@@ -51,14 +63,20 @@ def main():
 
     if result is None:
         print(f"Odoo exited with code {rc} before reporting test results (installation failed?)")
-        print("0 passed, 1 failed")
+        print("0 passed, 1 failed, 0 skipped")
         return 1
     failed, errors, total = result
     bad = failed + errors
-    print(f"{total - bad} passed, {bad} failed")
-    if bad or rc or total == 0:
-        return 1
-    return 0
+    for line in skipped:
+        print(f"SKIPPED (counts as a failed check): {line}")
+    print(f"Browser tours run to their end: {tours}")
+    if args.require_tours and not tours:
+        print("No browser tour ran: install Chromium and websocket-client (make setup) and run again.")
+    if total == 0:
+        print("No test ran.")
+    # Odoo counts a skipped test among the tests run.
+    print(f"{total - bad - len(skipped)} passed, {bad} failed, {len(skipped)} skipped")
+    return 1 if bad or skipped or rc or total == 0 or (args.require_tours and not tours) else 0
 
 
 def _free_port():
