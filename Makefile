@@ -13,7 +13,7 @@ BENCH_DB ?= cobranza_bench
 HTTP_PORT ?= 8069
 COBRANZA_SCALE ?= 1
 COBRANZA_SEED ?= 42
-DEFAULT_TEST_TAGS := /cobranza_mx
+DEFAULT_TEST_TAGS := /cobranza_mx,/cobranza_mx_demo
 TEST_TAGS ?= $(DEFAULT_TEST_TAGS)
 
 # Evaluated when used, after `make setup` may have brought Odoo: addons/ only when it holds modules.
@@ -32,7 +32,7 @@ BOOTSTRAP_ENV := ODOO_SRC="$(ODOO_SRC)" ODOO_PYTHON="$(ODOO_PYTHON)" ODOO_REPO="
 help:
 	@echo "make setup         bring what is missing (system packages, PostgreSQL, Odoo 19.0, its virtualenv, requirements)"
 	@echo "make demo          (re)build the '$(DEMO_DB)' database with a Mexican portfolio and serve it on :$(HTTP_PORT)"
-	@echo "make test          run the cobranza_mx test suite on a fresh database"
+	@echo "make test          run the test suites of cobranza_mx and cobranza_mx_demo on a fresh database"
 	@echo "make test-account  run Odoo's own account tests with cobranza_mx installed (slow)"
 	@echo "make lint          ruff + pylint-odoo"
 	@echo "make bench         benchmark the daily run on 100,000 invoices and the sending of 10,000 reminders"
@@ -49,7 +49,7 @@ demo: setup demo-data serve
 
 demo-data:
 	-dropdb -h $(DB_HOST) -p $(DB_PORT) -U $(DB_USER) --if-exists $(DEMO_DB)
-	$(ODOO_BIN) -d $(DEMO_DB) -i cobranza_mx --load-language=es_MX --stop-after-init --log-level=warn
+	$(ODOO_BIN) -d $(DEMO_DB) -i cobranza_mx_demo --load-language=es_MX --stop-after-init --log-level=warn
 	COBRANZA_SEED=$(COBRANZA_SEED) COBRANZA_SCALE=$(COBRANZA_SCALE) \
 		$(ODOO_SHELL) -d $(DEMO_DB) --no-http --log-level=warn < scripts/make_demo.py
 
@@ -59,7 +59,8 @@ serve:
 
 test: setup
 	@$(ODOO_PYTHON) scripts/run_tests.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" \
-		--db "$(TEST_DB)" --tags "$(TEST_TAGS)" --db-args "--db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)" \
+		--db "$(TEST_DB)" --install cobranza_mx,cobranza_mx_demo --tags "$(TEST_TAGS)" \
+		--db-args "--db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)" \
 		$(if $(filter $(DEFAULT_TEST_TAGS),$(TEST_TAGS)),--require-tours)
 
 test-account: setup
@@ -71,8 +72,8 @@ test-account: setup
 		--db-args "--db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)"
 
 lint: setup
-	$(PYTHON_BIN)ruff check cobranza_mx bench scripts
-	$(PYTHON_BIN)pylint --rcfile=.pylintrc cobranza_mx
+	$(PYTHON_BIN)ruff check cobranza_mx cobranza_mx_demo bench scripts
+	$(PYTHON_BIN)pylint --rcfile=.pylintrc cobranza_mx cobranza_mx_demo
 
 bench: setup
 	$(ODOO_PYTHON) bench/run_bench.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" --db "$(BENCH_DB)" \

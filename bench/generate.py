@@ -2,8 +2,8 @@
 
 Creating 100,000 invoices with the ORM takes hours, so:
 
-1. the debtors and invoices come from the demo generator of cobranza_mx (a seeded, pure Python
-   portfolio: RFCs, phones, addresses, invoices spread over every aging bucket);
+1. the debtors and invoices come from the demo generator of cobranza_mx_demo (a seeded, pure
+   Python portfolio: RFCs, phones, addresses, invoices spread over every aging bucket);
 2. the debtors are inserted into ``res_partner`` with ``INSERT ... SELECT FROM unnest`` (two
    statements, see :func:`insert_partners`);
 3. a few dozen of the invoices, chosen across the range of amounts of each currency, are created
@@ -30,7 +30,7 @@ from collections import defaultdict
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL, email_normalize
 
-from odoo.addons.cobranza_mx.tools.portfolio import generate_portfolio
+from odoo.addons.cobranza_mx_demo.tools.portfolio import generate_portfolio
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ CREDIT_NOTE_ALLOWANCE = 0.021
 
 
 # ---------------------------------------------------------------------------------------------
-# Coupling with the demo generator of cobranza_mx: the only functions that know its API.
+# Coupling with the demo generator of cobranza_mx_demo: the only functions that know its API.
 # ---------------------------------------------------------------------------------------------
 def setup_company(env):
     """The Mexican company of the benchmark, with the mx chart of accounts (and USD rates)."""

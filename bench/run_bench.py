@@ -1,7 +1,8 @@
 """`make bench`: the daily collection run of cobranza_mx on 100,000 open invoices.
 
-1. (Re)create the database (its name must start with ``cobranza_bench``) and install cobranza_mx
-   and OCA's account_credit_control 19.0. The OCA module is downloaded from PyPI into a directory
+1. (Re)create the database (its name must start with ``cobranza_bench``) and install
+   cobranza_mx_demo (the portfolio generator, which brings cobranza_mx) and OCA's
+   account_credit_control 19.0. The OCA module is downloaded from PyPI into a directory
    outside the repository (``--oca-addons-dir``): it is a reference, never part of this project.
 2. In this one process: generate the portfolio (bench/generate.py: ORM templates cloned with SQL),
    time the first run, an idle run, a run after 10 % of the invoices moved a day (and the next
@@ -42,7 +43,7 @@ SCENARIOS = ('generation', 'first_run', 'first_run_actions', 'idle_run', 'moved_
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--odoo-src', required=True, help="Odoo 19.0 source (the directory of odoo-bin)")
-    parser.add_argument('--addons-path', required=True, help="addons path with cobranza_mx")
+    parser.add_argument('--addons-path', required=True, help="addons path with cobranza_mx and cobranza_mx_demo")
     parser.add_argument('--db', default='cobranza_bench', help="database, dropped and created again")
     parser.add_argument('--db-args', default='', help="e.g. '--db_host=127.0.0.1 --db_port=5432 --db_user=odoo'")
     parser.add_argument('--invoices', type=int, default=100000)
@@ -80,7 +81,7 @@ def main(argv=None):
     started = time.perf_counter()
     db_args = shlex.split(args.db_args)
     addons_path = args.addons_path
-    modules = ['cobranza_mx']
+    modules = ['cobranza_mx_demo']  # the portfolio generator; it brings cobranza_mx
     if not args.skip_oca:
         addons_path += ',' + ensure_oca_addons(args.oca_addons_dir, args.addons_path)
         modules.append(OCA_MODULE)

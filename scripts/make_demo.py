@@ -1,7 +1,8 @@
 """Build the cobranza_mx demo: a Mexican company, its receivables portfolio and the demo users.
 
-Runs inside ``odoo-bin shell`` on a database where cobranza_mx is installed (``make demo-data``
-does exactly this)::
+Runs inside ``odoo-bin shell`` on a database where the add-on cobranza_mx_demo (the demo and
+benchmark tooling, which brings cobranza_mx) is installed; ``make demo-data`` installs it and
+then does exactly this::
 
     COBRANZA_SEED=42 COBRANZA_SCALE=1 /opt/odoo-venv/bin/python /opt/odoo19/odoo-bin shell \\
         -d cobranza_demo --addons-path=/opt/odoo19/odoo/addons,/path/to/this/repo --no-http \\
@@ -52,6 +53,8 @@ def _print_summary(summary, seed, today):
 
 def build(env):
     """Create (or complete) the demo in the database of ``env``; does not commit."""
+    if 'cobranza.portfolio.generator' not in env:
+        sys.exit('The demo needs the add-on cobranza_mx_demo: install it (make demo-data does) and run again.')
     seed, n_debtors, n_invoices = _settings()
     today = date.today()
     generator = env['cobranza.portfolio.generator']

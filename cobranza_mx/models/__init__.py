@@ -15,4 +15,3 @@ from . import res_config_settings
 from . import mail_template
 from . import account_move
 from . import res_partner
-from . import cobranza_portfolio_generator

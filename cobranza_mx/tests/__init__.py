@@ -4,4 +4,3 @@ from . import test_collection_run
 from . import test_tours
 from . import test_reminders
 from . import test_contact_tools
-from . import test_portfolio_generator

@@ -116,3 +116,22 @@ class TestInstall(CobranzaCommon):
         payment._create_payments()
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
         self.assertFalse(invoice.amount_residual)
+
+    def test_no_demo_tooling_in_the_product(self):
+        """The demo generator and the demo users belong to cobranza_mx_demo, never to cobranza_mx."""
+        generator = self.env['ir.model']._get('cobranza.portfolio.generator')
+        demo_installed = self.env['ir.module.module'].search_count(
+            [('name', '=', 'cobranza_mx_demo'), ('state', '=', 'installed')])
+        if demo_installed:
+            self.assertEqual(generator.modules, 'cobranza_mx_demo')
+            self.assertEqual(self.env['cobranza.portfolio.generator']._original_module, 'cobranza_mx_demo')
+        else:
+            self.assertFalse(generator)
+            self.assertNotIn('cobranza.portfolio.generator', self.env)
+        # No record of cobranza_mx's data is a user or a company: the demo users (password = login)
+        # and the demo company are created by cobranza_mx_demo's generator only.
+        self.assertFalse(self.env['ir.model.data'].search(
+            [('module', '=', 'cobranza_mx'), ('model', 'in', ('res.users', 'res.company'))]))
+        self.assertFalse(self.env['ir.model.data'].search(
+            [('module', '=', 'cobranza_mx'), ('model', '=', 'ir.model'),
+             ('name', '=', 'model_cobranza_portfolio_generator')]))

@@ -10,7 +10,7 @@ from odoo.tests.common import TransactionCase
 from stdnum.mx import rfc as stdnum_rfc
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.addons.cobranza_mx.tools.portfolio import (
+from odoo.addons.cobranza_mx_demo.tools.portfolio import (
     AGING_BUCKETS,
     CITIES,
     USD_MXN,

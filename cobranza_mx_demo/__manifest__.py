@@ -1,0 +1,12 @@
+{
+    'name': 'Cobranza MX - Demo and Benchmark Data',
+    'version': '19.0.1.0.0',
+    'category': 'Accounting/Accounting',
+    'summary': 'Generates a demo Mexican company, its receivables portfolio and demo collectors (not for production)',
+    'author': 'cobranza_mx developers',
+    'website': 'https://github.com/cobranza-mx/cobranza_mx',
+    'license': 'LGPL-3',
+    'depends': [
+        'cobranza_mx',
+    ],
+}

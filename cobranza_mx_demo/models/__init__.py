@@ -1,0 +1,1 @@
+from . import cobranza_portfolio_generator
