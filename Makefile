@@ -18,12 +18,13 @@ ODOO_BIN := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin --addons-path=$(ADDONS_PATH) $(D
 ODOO_SHELL := $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin shell --addons-path=$(ADDONS_PATH) $(DB_ARGS)
 PYTHON_BIN := $(dir $(ODOO_PYTHON))
 
-.PHONY: help check setup demo demo-data serve test test-account lint bench
+.PHONY: help check setup demo demo-data serve test test-unit test-account lint bench
 
 help:
 	@echo "make setup         install Python requirements into the Odoo virtualenv and check the platform"
 	@echo "make demo          (re)build the '$(DEMO_DB)' database with a Mexican portfolio and serve it on :$(HTTP_PORT)"
 	@echo "make test          run the cobranza_mx test suite on a fresh database"
+	@echo "make test-unit     run the unit tests of the pure tools (no Odoo, no database, seconds)"
 	@echo "make test-account  run Odoo's own account tests with cobranza_mx installed (slow)"
 	@echo "make lint          ruff + pylint-odoo"
 	@echo "make bench         benchmark the daily run on 100,000 invoices and the sending of 10,000 reminders"
@@ -62,6 +63,9 @@ serve:
 test: check
 	@$(ODOO_PYTHON) scripts/run_tests.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" \
 		--db "$(TEST_DB)" --tags "$(TEST_TAGS)" --db-args "--db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)"
+
+test-unit:
+	$(ODOO_PYTHON) scripts/run_unit_tests.py
 
 test-account: check
 	@$(ODOO_PYTHON) scripts/run_tests.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" \

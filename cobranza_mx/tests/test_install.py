@@ -4,6 +4,8 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
+from odoo.addons.cobranza_mx.tools.contact_window import MX_STATE_TZ
+
 from .common import CobranzaCommon
 
 
@@ -116,3 +118,8 @@ class TestInstall(CobranzaCommon):
         payment._create_payments()
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
         self.assertFalse(invoice.amount_residual)
+
+    def test_state_zones_match_odoo_states(self):
+        """Every Mexican state of Odoo's data has its time zone for the contact window, and no other."""
+        odoo_codes = set(self.env['res.country.state'].search([('country_id.code', '=', 'MX')]).mapped('code'))
+        self.assertEqual(set(MX_STATE_TZ), odoo_codes)
