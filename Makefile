@@ -24,7 +24,7 @@ ODOO_BIN = $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin --addons-path=$(ADDONS_PATH) $(DB
 ODOO_SHELL = $(ODOO_PYTHON) $(ODOO_SRC)/odoo-bin shell --addons-path=$(ADDONS_PATH) $(DB_ARGS)
 PYTHON_BIN := $(dir $(ODOO_PYTHON))
 
-.PHONY: help check setup demo demo-data serve test test-account lint bench
+.PHONY: help check setup demo demo-data serve test test-unit test-account lint bench
 
 BOOTSTRAP_ENV := ODOO_SRC="$(ODOO_SRC)" ODOO_PYTHON="$(ODOO_PYTHON)" ODOO_REPO="$(ODOO_REPO)" ODOO_REF="$(ODOO_REF)" \
 	DB_HOST="$(DB_HOST)" DB_PORT="$(DB_PORT)" DB_USER="$(DB_USER)"
@@ -33,6 +33,7 @@ help:
 	@echo "make setup         bring what is missing (system packages, PostgreSQL, Odoo 19.0, its virtualenv, requirements)"
 	@echo "make demo          (re)build the '$(DEMO_DB)' database with a Mexican portfolio and serve it on :$(HTTP_PORT)"
 	@echo "make test          run the test suites of cobranza_mx and cobranza_mx_demo on a fresh database"
+	@echo "make test-unit     run the unit tests of the pure tools (no Odoo, no database, seconds)"
 	@echo "make test-account  run Odoo's own account tests with cobranza_mx installed (slow)"
 	@echo "make lint          ruff + pylint-odoo"
 	@echo "make bench         benchmark the daily run on 100,000 invoices and the sending of 10,000 reminders"
@@ -61,7 +62,10 @@ test: setup
 	@$(ODOO_PYTHON) scripts/run_tests.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" \
 		--db "$(TEST_DB)" --install cobranza_mx,cobranza_mx_demo --tags "$(TEST_TAGS)" \
 		--db-args "--db_host=$(DB_HOST) --db_port=$(DB_PORT) --db_user=$(DB_USER)" \
-		$(if $(filter $(DEFAULT_TEST_TAGS),$(TEST_TAGS)),--require-tours)
+		$(if $(filter $(DEFAULT_TEST_TAGS),$(TEST_TAGS)),--require-tours --unit)
+
+test-unit: setup
+	$(ODOO_PYTHON) scripts/run_unit_tests.py
 
 test-account: setup
 	@$(ODOO_PYTHON) scripts/run_tests.py --odoo-src "$(ODOO_SRC)" --addons-path "$(ADDONS_PATH)" \

@@ -160,7 +160,7 @@ def _timed_run(env, company, name, run_date, args, results, log, profile=None, n
             profiler.disable()
     if name != 'first_run':
         # The stage actions of the other runs are few; execute them so that the next run starts clean.
-        env['cobranza.run']._process_stage_actions(commit=True)
+        env['cobranza.stage.action']._process_queue(commit=True)
     measure.items = run.evaluated_count or args.invoices
     measure.extra.update({
         'state': run.state,
@@ -211,7 +211,7 @@ def _timed_actions(env, args, log):
     activities_before = env['mail.activity'].search_count([])
     _checkpoint(args.db)
     with Measure('first_run_actions', queued, note='stage actions cron after the first run') as measure:
-        env['cobranza.run']._process_stage_actions(commit=True)
+        env['cobranza.stage.action']._process_queue(commit=True)
     created = env['mail.activity'].search_count([]) - activities_before
     measure.extra.update({'queued_accounts': queued, 'activities': created})
     log(f"first_run_actions: {measure.seconds:.2f} s for {queued:,} queued accounts, {created:,} activities, "

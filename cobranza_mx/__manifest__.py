@@ -1,6 +1,6 @@
 {
     'name': 'Cobranza MX - Accounts Receivable Collections for Mexico',
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Accounting/Accounting',
     'summary': 'Collection stages, worklists, reminders and field visits for Mexican receivables',
     'author': 'cobranza_mx developers',

@@ -110,7 +110,7 @@ def _setup_collections(env, company, users):
         env['cobranza.stage.action'].search([('activity_user_id', '=', False)]).activity_user_id = supervisor
     run = env['cobranza.run']._run_for_company(company, trigger='manual')
     # What the stage actions cron would do right after the run: the collectors' first activities.
-    env['cobranza.run']._process_stage_actions()
+    env['cobranza.stage.action']._process_queue()
     print(f'First collection run: {run.evaluated_count:,} invoices evaluated, {run.changed_count:,} placed in a '
           f'stage, {run.account_count:,} collection accounts ({run.assigned_count:,} assigned), '
           f'{run.action_count:,} activities, {run.error_count} errors')

@@ -11,6 +11,9 @@ import shlex
 import socket
 import subprocess
 import sys
+from pathlib import Path
+
+from run_unit_tests import run_unit_tests
 
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 # Odoo's test result logs every skip (its final report does not count them): "<module>: skipped <test> : <reason>".
@@ -30,7 +33,15 @@ def main():
     parser.add_argument('--keep-db', action='store_true')
     parser.add_argument('--log', default=None, help="also write Odoo's full log to this file")
     parser.add_argument('--require-tours', action='store_true', help="fail when no browser tour ran to its end")
+    parser.add_argument('--unit', action='store_true',
+                        help="first run the unit tests of the tools (run_unit_tests.py), counted in the total")
     args = parser.parse_args()
+
+    unit = (0, 0, 0)
+    if args.unit:
+        print('$ unit tests of the pure tools (cobranza_mx/tests/unit)', flush=True)
+        unit = run_unit_tests(Path(__file__).resolve().parent.parent)
+        print(f"Unit tests: {unit[0]} passed, {unit[1]} failed, {unit[2]} skipped", flush=True)
 
     db_args = shlex.split(args.db_args)
     cmd = [
@@ -63,7 +74,7 @@ def main():
 
     if result is None:
         print(f"Odoo exited with code {rc} before reporting test results (installation failed?)")
-        print("0 passed, 1 failed, 0 skipped")
+        print(f"{unit[0]} passed, {unit[1] + 1} failed, {unit[2]} skipped")
         return 1
     failed, errors, total = result
     bad = failed + errors
@@ -75,8 +86,10 @@ def main():
     if total == 0:
         print("No test ran.")
     # Odoo counts a skipped test among the tests run.
-    print(f"{total - bad - len(skipped)} passed, {bad} failed, {len(skipped)} skipped")
-    return 1 if bad or skipped or rc or total == 0 or (args.require_tours and not tours) else 0
+    print(f"Odoo tests: {total - bad - len(skipped)} passed, {bad} failed, {len(skipped)} skipped")
+    passed, failed, skipped_count = unit[0] + total - bad - len(skipped), unit[1] + bad, unit[2] + len(skipped)
+    print(f"{passed} passed, {failed} failed, {skipped_count} skipped")
+    return 1 if failed or skipped_count or rc or total == 0 or (args.require_tours and not tours) else 0
 
 
 def _free_port():

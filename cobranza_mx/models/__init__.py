@@ -6,9 +6,15 @@ from . import cobranza_account
 from . import cobranza_stage_history
 from . import cobranza_assignment_rule
 from . import cobranza_run
+from . import cobranza_run_placement
+from . import cobranza_run_accounts
 from . import cobranza_forbidden_term
 from . import cobranza_reminder_rule
 from . import cobranza_reminder
+from . import cobranza_reminder_schedule
+from . import cobranza_reminder_send
+from . import cobranza_reminder_channels
+from . import cobranza_reminder_status
 from . import cobranza_contact_log
 from . import res_company
 from . import res_config_settings

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from ..tools.stages import STAGE_RANK, invoice_priority
 
@@ -12,6 +13,10 @@ EXCLUSION_REASONS = [
     ('legal_hold', 'Legal hold'),
     ('manual', 'Manual'),
 ]
+# An invoice in collection: a posted customer invoice with something left to pay. Exclusion is not
+# part of it: an excluded invoice stays in collection, paused. AccountMove._cobranza_open_sql is the
+# same condition in SQL, for the daily run and the reminders' scheduling.
+IN_COLLECTION_DOMAIN = [('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), ('amount_residual', '>', 0)]
 
 
 class AccountMove(models.Model):
@@ -69,6 +74,23 @@ class AccountMove(models.Model):
             rank = STAGE_RANK[move.cobranza_stage_id.code] if move.cobranza_stage_id else -1
             move.cobranza_priority = invoice_priority(move.amount_residual_signed, days, rank) \
                 if move.cobranza_account_id else 0.0
+
+    # ------------------------------------------------------------------
+    # In collection: the one definition the run and the reminders share
+    # ------------------------------------------------------------------
+    @api.model
+    def _cobranza_open_sql(self, alias, company):
+        """SQL condition of an invoice of ``company`` (table alias ``alias``) in collection:
+        :data:`IN_COLLECTION_DOMAIN` for the run's and the reminders' statements."""
+        return SQL(
+            "%(a)s.company_id = %(company)s AND %(a)s.move_type = 'out_invoice' AND %(a)s.state = 'posted' "
+            "AND %(a)s.amount_residual > 0",
+            a=SQL.identifier(alias), company=company.id)
+
+    def _cobranza_is_open(self):
+        """Whether this invoice is in collection (:data:`IN_COLLECTION_DOMAIN`)."""
+        self.ensure_one()
+        return bool(self.filtered_domain(IN_COLLECTION_DOMAIN))
 
     def _cobranza_set_exclusion(self, reason, note=False):
         """Exclude these invoices from the collection run (``reason`` False: include them again)."""

@@ -2,25 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-AGING_BUCKETS = [
-    ('not_due', 'Not due'),
-    ('1_30', '1-30 days'),
-    ('31_60', '31-60 days'),
-    ('61_90', '61-90 days'),
-    ('91_180', '91-180 days'),
-    ('181_365', '181-365 days'),
-    ('365_plus', 'Over 365 days'),
-]
-
-
-def aging_bucket(days):
-    """Aging bucket of an account from the days its oldest invoice is overdue."""
-    if days is None or days <= 0:
-        return 'not_due'
-    for limit, key in ((30, '1_30'), (60, '31_60'), (90, '61_90'), (180, '91_180'), (365, '181_365')):
-        if days <= limit:
-            return key
-    return '365_plus'
+from ..tools.aging import AGING_BUCKETS
+from .account_move import IN_COLLECTION_DOMAIN
 
 
 class CobranzaAccount(models.Model):
@@ -71,14 +54,14 @@ class CobranzaAccount(models.Model):
     priority = fields.Float(readonly=True, digits=(16, 2))
     next_action_date = fields.Date(readonly=True)
     last_run_date = fields.Date(readonly=True)
-    # Queue of the stage actions cron (cobranza.run._process_stage_actions).
+    # Queue of the stage actions cron (cobranza.stage.action._process_queue).
     action_stage_id = fields.Many2one('cobranza.stage', string="Entry Actions Pending", readonly=True,
                                       ondelete='set null')
     action_run_id = fields.Many2one('cobranza.run', string="Queued By", readonly=True, ondelete='set null')
 
     invoice_ids = fields.One2many(
         'account.move', 'cobranza_account_id', string="Invoices in Collection", readonly=True,
-        domain=[('state', '=', 'posted'), ('amount_residual', '>', 0)])
+        domain=IN_COLLECTION_DOMAIN)
     history_ids = fields.One2many('cobranza.stage.history', 'account_id', string="Stage History", readonly=True)
 
     _partner_company_uniq = models.Constraint(

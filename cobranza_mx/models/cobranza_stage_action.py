@@ -1,7 +1,11 @@
+"""The actions of collection stages, and the cron executing those queued by the daily run."""
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+# Queued accounts read and executed between two commits of the stage actions cron.
+QUEUE_BATCH_SIZE = 1000
 
 
 class CobranzaStageAction(models.Model):
@@ -39,6 +43,67 @@ class CobranzaStageAction(models.Model):
             detail = action.activity_summary or action.activity_type_id.name or ''
             action.name = ' - '.join(filter(None, [labels.get(action.action_type), detail]))
 
+    # ------------------------------------------------------------------
+    # The queue: accounts the daily run saw entering a stage with actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_process_queue(self):
+        """Cron entry: execute the queued stage actions, committing after each batch."""
+        self._process_queue(commit=True)
+
+    @api.model
+    def _process_queue(self, commit=False, batch_size=QUEUE_BATCH_SIZE):
+        """Execute the entry actions of the queued accounts, batch by batch; isolate failures.
+
+        The daily run queues an account (``action_stage_id``, ``action_run_id``) when it enters a
+        stage with active actions. An account that left the stage before its turn (paid, moved on)
+        has nothing to do.
+        """
+        Account = self.env['cobranza.account'].sudo().with_context(active_test=False)
+        domain = [('action_stage_id', '!=', False)]
+        if commit:
+            self.env['ir.cron']._commit_progress(remaining=Account.search_count(domain))
+        while accounts := Account.search(domain, order='id', limit=batch_size):
+            for (run, stage), group in accounts.grouped(lambda a: (a.action_run_id, a.action_stage_id)).items():
+                due = group.filtered(lambda a, stage=stage: a.stage_id == stage)
+                run = run.with_company(stage.company_id or run.company_id or self.env.company)
+                stage.action_ids._execute_for_run(due, run)
+            accounts.write({'action_stage_id': False, 'action_run_id': False})
+            self.env.flush_all()
+            if commit and self.env['ir.cron']._commit_progress(len(accounts)) <= 0:
+                return
+
+    def _execute_for_run(self, accounts, run):
+        """Execute the active actions among these for ``accounts``, counted on ``run`` (the run that
+        queued them, possibly none); failing accounts are left on record and the others go on."""
+        actions = self.filtered('active')
+        if not actions or not accounts:
+            return
+        date = run.date or fields.Date.context_today(run)
+        executed, errors = 0, []
+        try:
+            with run.env.cr.savepoint():
+                actions._execute(accounts, date)
+            executed = len(accounts) * len(actions)
+        except Exception:  # noqa: BLE001 - find the failing accounts, keep the others
+            run.env.invalidate_all()
+            for account in accounts:
+                try:
+                    with run.env.cr.savepoint():
+                        actions._execute(account, date)
+                    executed += len(actions)
+                except Exception as e:  # noqa: BLE001
+                    run.env.invalidate_all()
+                    errors.append((account, e))
+        if run:
+            run.sudo().write({'action_count': run.action_count + executed,
+                              'error_count': run.error_count + len(errors)})
+        for account, error in errors:
+            run._log_record_error(account, error)
+
+    # ------------------------------------------------------------------
+    # Executing actions
+    # ------------------------------------------------------------------
     def _execute(self, accounts, run_date):
         """Run every active action of these stages for the accounts entering them."""
         for action in self.filtered('active'):

@@ -73,5 +73,5 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         run = self.env['cobranza.run']._run_for_company(company or self.company, run_date=run_date or self.run_date,
                                                         **kwargs)
         if actions:
-            self.env['cobranza.run']._process_stage_actions()
+            self.env['cobranza.stage.action']._process_queue()
         return run

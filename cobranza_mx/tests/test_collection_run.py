@@ -8,6 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import release_test_lock
+from odoo.tools import SQL
 
 from odoo.addons.cobranza_mx.tools.stages import place_invoice, sort_rules
 
@@ -19,6 +20,37 @@ class TestCollectionRun(CobranzaCommon):
 
     def _due_for(self, days_overdue):
         return self.run_date - timedelta(days=days_overdue)
+
+    def test_one_definition_of_an_invoice_in_collection(self):
+        """The SQL condition of the run and the reminders and the python check agree, case by case."""
+        overdue = self._due_for(30)
+        open_invoice = self._invoice(self.customer_a, overdue)
+        partly_paid = self._invoice(self.customer_a, overdue)
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=partly_paid.ids) \
+            .create({'payment_date': self.run_date, 'amount': 400.0})._create_payments()
+        paid = self._invoice(self.customer_a, overdue)
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=paid.ids) \
+            .create({'payment_date': self.run_date})._create_payments()
+        draft = self._invoice(self.customer_a, overdue, post=False)
+        cancelled = self._invoice(self.customer_a, overdue)
+        cancelled.button_cancel()
+        refund = self.env['account.move'].create({
+            'move_type': 'out_refund', 'partner_id': self.customer_a.id, 'invoice_date': self.run_date,
+            'invoice_line_ids': [Command.create({'name': 'Nota de crédito', 'price_unit': 100.0,
+                                                 'tax_ids': [Command.clear()]})]})
+        refund.action_post()
+        moves = open_invoice | partly_paid | paid | draft | cancelled | refund
+        self.env.flush_all()
+        in_sql = {row[0] for row in self.env.execute_query(SQL(
+            "SELECT m.id FROM account_move m WHERE m.id = ANY(%s) AND %s",
+            moves.ids, self.env['account.move']._cobranza_open_sql('m', self.company)))}
+        in_python = set(moves.filtered(lambda m: m._cobranza_is_open()).ids)
+        self.assertEqual(in_sql, {open_invoice.id, partly_paid.id})
+        self.assertEqual(in_python, in_sql)
+        other_company = self.env['account.move']._cobranza_open_sql(
+            'm', self.env['res.company'].create({'name': 'Otra Empresa S.A. de C.V.'}))
+        self.assertFalse(self.env.execute_query(SQL(
+            "SELECT m.id FROM account_move m WHERE m.id = ANY(%s) AND %s", moves.ids, other_company)))
 
     def test_stage_boundaries(self):
         """Both sides of every threshold of the default policy, including before the due date."""
@@ -436,7 +468,7 @@ class TestCollectionRun(CobranzaCommon):
         self.env['account.payment.register'].with_context(active_model='account.move', active_ids=invoice.ids).create(
             {'payment_date': self.run_date})._create_payments()
         self._run(self.run_date + timedelta(days=1), actions=False)
-        self.env['cobranza.run']._process_stage_actions()
+        self.env['cobranza.stage.action']._process_queue()
         self.assertFalse(account.stage_id)
         self.assertFalse(account.activity_ids)
         self.assertFalse(account.action_stage_id)

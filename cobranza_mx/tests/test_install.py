@@ -1,8 +1,12 @@
+import importlib.util
 from datetime import timedelta
+from pathlib import Path
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
+
+from odoo.addons.cobranza_mx.tools.contact_window import MX_STATE_TZ
 
 from .common import CobranzaCommon
 
@@ -135,3 +139,22 @@ class TestInstall(CobranzaCommon):
         self.assertFalse(self.env['ir.model.data'].search(
             [('module', '=', 'cobranza_mx'), ('model', '=', 'ir.model'),
              ('name', '=', 'model_cobranza_portfolio_generator')]))
+
+    def test_state_zones_match_odoo_states(self):
+        """Every Mexican state of Odoo's data has its time zone for the contact window, and no other."""
+        odoo_codes = set(self.env['res.country.state'].search([('country_id.code', '=', 'MX')]).mapped('code'))
+        self.assertEqual(set(MX_STATE_TZ), odoo_codes)
+
+    def test_upgrade_points_the_stage_actions_cron_at_its_new_model(self):
+        """A database installed before 19.0.1.1.0 has the (noupdate) cron on cobranza.run: the migration moves it."""
+        cron = self.env.ref('cobranza_mx.ir_cron_cobranza_stage_actions')
+        cron.write({'model_id': self.env.ref('cobranza_mx.model_cobranza_run').id,
+                    'code': 'model._cron_stage_actions()'})
+        path = Path(__file__).resolve().parent.parent / 'migrations' / '19.0.1.1.0' / 'post-migrate.py'
+        spec = importlib.util.spec_from_file_location('cobranza_mx_post_migrate_19_0_1_1_0', path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, '19.0.1.0.0')
+        self.assertEqual(cron.model_id.model, 'cobranza.stage.action')
+        self.assertEqual(cron.code, 'model._cron_process_queue()')
+        cron.method_direct_trigger()  # the code it now runs exists

@@ -1,14 +1,11 @@
 from datetime import date, timedelta
+from unittest import TestCase
 
-from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
-
-from odoo.addons.cobranza_mx.tools.assignment import balance
-from odoo.addons.cobranza_mx.tools.stages import StageRule, place_invoice, priority_score, select_stage, sort_rules
+from ...tools.assignment import balance
+from ...tools.stages import StageRule, place_invoice, priority_score, select_stage, sort_rules
 
 
-@tagged('post_install', '-at_install')
-class TestStageTools(TransactionCase):
+class TestStageTools(TestCase):
     """The pure stage functions, without the ORM."""
 
     RULES = sort_rules([
