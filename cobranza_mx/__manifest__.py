@@ -16,10 +16,11 @@
         'l10n_mx',
         'mail',
         'phone_validation',
+        'portal',
         'sms',
     ],
     'external_dependencies': {
-        'python': ['phonenumbers', 'requests', 'xlsxwriter'],
+        'python': ['markupsafe', 'phonenumbers', 'pytz', 'requests', 'xlsxwriter'],
     },
     'data': [
         'security/cobranza_security.xml',
