@@ -18,6 +18,8 @@ from run_unit_tests import run_unit_tests
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 # Odoo's test result logs every skip (its final report does not count them): "<module>: skipped <test> : <reason>".
 SKIP_RE = re.compile(r" (odoo\.addons\.\S+): skipped (\S+) : (.*)$")
+# A failing test, logged once per failure: several failing subtests of one test are one failed test.
+FAIL_RE = re.compile(r" (odoo\.addons\.\S+): (?:FAIL|ERROR): (?:Subtest )?(\S+)")
 # The browser's console line of a tour that reached its last step.
 TOUR_RE = re.compile(r"\btour succeeded\b")
 
@@ -52,7 +54,7 @@ def main():
     print('$', ' '.join(shlex.quote(c) for c in cmd), flush=True)
     log = open(args.log, 'w', encoding='utf-8') if args.log else None  # noqa: SIM115
     result = None
-    skipped, tours = [], 0
+    skipped, failing, tours = [], set(), 0
     try:
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
             for line in proc.stdout:
@@ -61,6 +63,8 @@ def main():
                     log.write(line)
                 if match := RESULT_RE.search(line):
                     result = tuple(int(g) for g in match.groups())
+                elif match := FAIL_RE.search(line):
+                    failing.add(f"{match[1]}.{match[2]}")
                 elif match := SKIP_RE.search(line):
                     skipped.append(f"{match[1]}.{match[2]}: {match[3]}")
                 elif TOUR_RE.search(line):
@@ -77,7 +81,8 @@ def main():
         print(f"{unit[0]} passed, {unit[1] + 1} failed, {unit[2]} skipped")
         return 1
     failed, errors, total = result
-    bad = failed + errors
+    # Odoo counts each failing subtest; count failing tests (at least one when Odoo reports any).
+    bad = max(len(failing), 1) if failed + errors else 0
     for line in skipped:
         print(f"SKIPPED (counts as a failed check): {line}")
     print(f"Browser tours run to their end: {tours}")
