@@ -5,3 +5,4 @@ from . import test_tours
 from . import test_reminders
 from . import test_contact_tools
 from . import test_portfolio_generator
+from . import test_access
