@@ -66,6 +66,11 @@ class AccountMove(models.Model):
             return NotImplemented
         return Domain('invoice_date_due', flipped[operator], self._cobranza_today() - timedelta(days=int(value)))
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_cobranza_contacted(self):
+        # Its reminders go with it (cascade) and the contact log would lose the invoices it was about.
+        self.env['cobranza.contact.log']._check_no_evidence('move_ids', self)
+
     @api.depends('invoice_date_due', 'amount_residual_signed', 'cobranza_stage_id.code')
     @api.depends_context('cobranza_date', 'tz')
     def _compute_cobranza_priority(self):

@@ -6,6 +6,15 @@ from ..tools.aging import AGING_BUCKETS
 from .account_move import IN_COLLECTION_DOMAIN
 
 
+# Figures of the daily run (cobranza.run): nobody writes them but the run, which does so with SQL or
+# as the superuser; the views showing them read-only are not enough against an RPC write.
+RUN_FIELDS = frozenset({
+    'stage_id', 'stage_code', 'stage_date', 'total_due', 'total_overdue', 'oldest_overdue_days',
+    'open_invoice_count', 'overdue_bucket', 'priority', 'next_action_date', 'last_run_date',
+    'action_stage_id', 'action_run_id', 'invoice_ids', 'history_ids',
+})
+
+
 class CobranzaAccount(models.Model):
     """The collection account of one customer in one company.
 
@@ -73,6 +82,28 @@ class CobranzaAccount(models.Model):
         return stages.search([('policy_id', 'in', policies.ids)])
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_run_fields(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_run_fields(vals)
+        if 'collector_id' not in vals:
+            return super().write(vals)
+        previous = {account: account.collector_id for account in self}
+        result = super().write(vals)
+        self._move_activities(previous)
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_contacted(self):
+        self.env['cobranza.contact.log']._check_no_evidence('account_id', self)
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_open_invoices(self):
@@ -103,12 +134,42 @@ class CobranzaAccount(models.Model):
         if not self.env.user.has_group('cobranza_mx.group_cobranza_supervisor'):
             raise UserError(self.env._("Only collection supervisors can assign collectors."))
 
+    def _check_run_fields(self, vals):
+        if self.env.su:
+            return
+        refused = RUN_FIELDS.intersection(vals)
+        if refused:
+            raise UserError(self.env._(
+                "The figures of a collection account are computed by the daily run and cannot be changed: "
+                "%(fields)s.",
+                fields=', '.join(sorted(self._fields[name]._description_string(self.env) for name in refused))))
+
     def _assign_collector(self, collector):
-        """Assign ``collector`` (a res.users, or empty to unassign) to these accounts."""
+        """Assign ``collector`` (a res.users, or empty to unassign) to these accounts.
+
+        Written with the supervisor's own rights, so the company and record rules apply.
+        """
         self._check_supervisor()
         if collector and not collector.has_group('cobranza_mx.group_cobranza_collector'):
             raise UserError(self.env._("%(user)s is not a collector.", user=collector.name))
-        self.sudo().write({'collector_id': collector.id})
+        self.write({'collector_id': collector.id})
+
+    def _move_activities(self, previous):
+        """Give the new collector the open activities the previous one had on these accounts and their invoices.
+
+        :param previous: ``{account: collector before the change}``; an account left without a collector
+            keeps its activities where they are, there is nobody to hand them to.
+        """
+        Activity = self.env['mail.activity'].sudo().with_context(mail_activity_quick_update=True)
+        for (old, new), accounts in self.grouped(lambda a: (previous[a], a.collector_id)).items():
+            if not old or not new or old == new:
+                continue
+            invoices = self.env['account.move'].sudo().search([('cobranza_account_id', 'in', accounts.ids)])
+            Activity.search([
+                ('user_id', '=', old.id), '|',
+                '&', ('res_model', '=', self._name), ('res_id', 'in', accounts.ids),
+                '&', ('res_model', '=', 'account.move'), ('res_id', 'in', invoices.ids),
+            ]).write({'user_id': new.id})
 
     @api.model
     def _ensure_accounts(self, company, partner_ids):

@@ -93,6 +93,9 @@ class CobranzaAssignmentRule(models.Model):
 
         :return: the accounts that received a collector
         """
+        # The plan reads every account and rule of the company as the superuser: the caller must be
+        # allowed to write the accounts it assigns (company and record rules included).
+        accounts.check_access('write')
         Account = self.env['cobranza.account'].sudo()
         assigned = Account
         pending = accounts.sudo()

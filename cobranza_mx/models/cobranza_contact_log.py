@@ -35,11 +35,14 @@ class CobranzaContactLog(models.Model):
     local_time = fields.Char(string="Debtor Local Time", readonly=True)
     company_id = fields.Many2one('res.company', required=True, readonly=True, index=True)
     partner_id = fields.Many2one('res.partner', string="Debtor", required=True, readonly=True, index=True)
-    account_id = fields.Many2one('cobranza.account', string="Collection Account", readonly=True, index=True)
+    # What a row refers to is archived, never deleted (restrict): deleting it would rewrite the evidence.
+    account_id = fields.Many2one('cobranza.account', string="Collection Account", readonly=True, index=True,
+                                 ondelete='restrict')
     move_ids = fields.Many2many('account.move', string="Invoices", readonly=True)
-    reminder_id = fields.Many2one('cobranza.reminder', readonly=True, index='btree_not_null', ondelete='set null')
-    rule_id = fields.Many2one('cobranza.reminder.rule', readonly=True, ondelete='set null')
-    user_id = fields.Many2one('res.users', string="By", readonly=True, default=lambda self: self.env.user)
+    reminder_id = fields.Many2one('cobranza.reminder', readonly=True, index='btree_not_null', ondelete='restrict')
+    rule_id = fields.Many2one('cobranza.reminder.rule', readonly=True, index='btree_not_null', ondelete='restrict')
+    user_id = fields.Many2one('res.users', string="By", readonly=True, default=lambda self: self.env.user,
+                              ondelete='restrict')
     channel = fields.Selection(CHANNELS, required=True, readonly=True)
     recipient = fields.Char(readonly=True)
     template = fields.Char(readonly=True)
@@ -64,6 +67,20 @@ class CobranzaContactLog(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(self.env._("The contact log cannot be deleted: it is the evidence of every contact."))
+
+    @api.model
+    def _check_no_evidence(self, field_name, records):
+        """Refuse to delete ``records`` when contact-log rows refer to them through ``field_name``.
+
+        Called by the ``@api.ondelete`` methods of what the log refers to, directly or through a
+        cascade (a policy deletes its reminder rules, which delete their reminders).
+        """
+        logs = self.sudo().search([(field_name, 'in', records.ids)], limit=1)
+        if logs:
+            record = records.filtered(lambda r: r in logs.mapped(field_name))[:1] or records[:1]
+            raise UserError(self.env._(
+                "%(record)s cannot be deleted: the contact log keeps the evidence of the contacts made with it. "
+                "Archive it instead.", record=record.display_name))
 
     def action_export_xlsx(self):
         """Download these log rows as an XLSX workbook, e.g. to answer a REDECO or PROFECO complaint."""

@@ -72,6 +72,11 @@ class CobranzaPolicy(models.Model):
                         "The segment of policy %(policy)s is not a valid filter: %(error)s",
                         policy=policy.name, error=e)) from e
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        # Deleting a policy deletes its reminder rules and their reminders in the database (cascade).
+        self.env['cobranza.contact.log']._check_no_evidence('rule_id.policy_id', self)
+
     @api.model
     def _eval_domain(self, domain_text):
         return Domain(safe_eval(domain_text or '[]'))

@@ -81,6 +81,11 @@ class CobranzaReminderRule(models.Model):
                     "The SMS text of %(rule)s has an unknown placeholder: %(error)s. Use: %(names)s",
                     rule=rule.name, error=e, names=', '.join('{%s}' % p for p in PLACEHOLDERS))) from e
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        # Its reminders go with it (cascade) unless one of them reached a debtor.
+        self.env['cobranza.contact.log']._check_no_evidence('rule_id', self)
+
     @api.model
     def _compliance_langs(self):
         return [code for code, _name in self.env['res.lang'].get_installed()]

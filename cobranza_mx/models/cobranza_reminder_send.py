@@ -170,6 +170,7 @@ class CobranzaReminder(models.Model):
         """None when the daily cap of this debtor and channel allows a message now, else the next moment."""
         sent = self.env['cobranza.contact.log'].search_fetch([
             ('partner_id', '=', self[0].partner_id.id), ('channel', '=', self[0].channel),
+            ('company_id', '=', self[0].company_id.id),
             ('result', 'in', ('queued', 'sent')), ('date', '>=', now_utc.replace(tzinfo=None) - timedelta(days=2)),
         ], ['date']).mapped('date')
         if cw.cap_allows(sent, now_utc, tz_name, cap):

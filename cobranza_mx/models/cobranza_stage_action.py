@@ -21,6 +21,7 @@ class CobranzaStageAction(models.Model):
     _order = 'stage_id, sequence, id'
 
     stage_id = fields.Many2one('cobranza.stage', required=True, ondelete='cascade', index=True)
+    company_id = fields.Many2one(related='stage_id.company_id', store=True)
     sequence = fields.Integer(default=10)
     name = fields.Char(compute='_compute_name', store=True, readonly=False)
     active = fields.Boolean(default=True)

@@ -32,7 +32,8 @@ class TestInstall(CobranzaCommon):
         menus = self.env['ir.ui.menu'].with_user(self.collector_1)._visible_menu_ids()
         self.assertIn(self.env.ref('cobranza_mx.menu_cobranza_root').id, menus)
         self.assertIn(self.env.ref('cobranza_mx.menu_cobranza_my').id, menus)
-        self.assertIn(self.env.ref('account.menu_finance').id, menus)
+        # Collectors have the Collections app, not Invoicing (vendor bills and their upload button).
+        self.assertNotIn(self.env.ref('account.menu_finance').id, menus)
         # Configuration stays for supervisors and administrators.
         self.assertNotIn(self.env.ref('cobranza_mx.menu_cobranza_config').id, menus)
         self.assertNotIn(self.env.ref('cobranza_mx.menu_cobranza_run_now').id, menus)
