@@ -4,4 +4,5 @@ from . import test_collection_run
 from . import test_tours
 from . import test_reminders
 from . import test_contact_tools
+from . import test_webhook_hardening
 from . import test_portfolio_generator
