@@ -5,7 +5,6 @@ from odoo.tools import SQL
 from ..tools.aging import AGING_BUCKETS
 from .account_move import IN_COLLECTION_DOMAIN
 
-
 # Figures of the daily run (cobranza.run): nobody writes them but the run, which does so with SQL or
 # as the superuser; the views showing them read-only are not enough against an RPC write.
 RUN_FIELDS = frozenset({

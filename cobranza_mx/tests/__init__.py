@@ -3,3 +3,4 @@ from . import test_collection_run
 from . import test_tours
 from . import test_reminders
 from . import test_access
+from . import test_webhook_hardening

@@ -27,6 +27,10 @@ SIGNATURE_HEADER = 'X-Hub-Signature-256'
 SIGNATURE_PREFIX = 'sha256='
 # biz_opaque_callback_data: returned in the status webhooks, at most 512 characters.
 CALLBACK_DATA_MAX = 512
+# Longest values read from a status webhook: Meta's ids are about 60 characters.
+MESSAGE_ID_MAX = 256
+STATUS_MAX = 32
+ERROR_TEXT_MAX = 1000
 
 # Cloud API error codes that mean "not now" even when the HTTP status is 400: API unknown or
 # service errors (1, 2), application throttling (4), account rate limit (80007), throughput
@@ -269,10 +273,19 @@ def verify_challenge(params, verify_token):
 
 
 def _timestamp(value):
+    if isinstance(value, bool):
+        return None
     try:
         return datetime.fromtimestamp(int(value), timezone.utc).replace(tzinfo=None)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
+
+
+def _text(value, limit):
+    """``value`` when it is a non-empty string PostgreSQL can store (no NUL) of at most ``limit`` characters."""
+    if isinstance(value, str) and 0 < len(value) <= limit and '\x00' not in value:
+        return value
+    return None
 
 
 def _status_error(errors):
@@ -280,41 +293,100 @@ def _status_error(errors):
     if not errors or not isinstance(errors[0], dict):
         return None
     error = errors[0]
-    text = error.get('message') or error.get('title') or 'Unknown error'
+    text = next((value for value in (error.get('message'), error.get('title')) if isinstance(value, str) and value),
+                'Unknown error')
     details = _details(error)
-    if details and details != text:
+    if isinstance(details, str) and details and details != text:
         text = '%s (%s)' % (text, details)
-    return '%s: %s' % (error['code'], text) if error.get('code') is not None else text
+    code = error.get('code')
+    if isinstance(code, int | str) and not isinstance(code, bool) and code != '':
+        text = '%s: %s' % (code, text)
+    return text.replace('\x00', '')[:ERROR_TEXT_MAX]
+
+
+class StatusWebhook(NamedTuple):
+    """A webhook payload read: its delivery statuses, and where it did not have the documented shape."""
+    events: list
+    problems: list
+
+
+def read_status_webhook(payload, phone_number_id=None):
+    """The delivery statuses of a webhook payload and the places where its shape was unexpected.
+
+    ``payload`` is the decoded JSON, or its text or bytes (a ``ValueError`` when they are not JSON).
+    Reads ``entry[].changes[].value.statuses[]`` in payload order and never raises on the shape:
+    whatever is not as documented is left out and named in ``problems`` (``'entry[0].changes'``...).
+    Changes without ``statuses`` (incoming messages, other fields) are not problems. A status keeps
+    its place when only its optional parts are wrong (timestamp, errors, callback data). With
+    ``phone_number_id``, only the statuses of that business number are kept.
+    """
+    if isinstance(payload, bytes | bytearray | str):
+        try:
+            payload = json.loads(payload)
+        except RecursionError:
+            raise ValueError("The webhook payload is nested too deeply.") from None
+    events, problems = [], []
+    if not isinstance(payload, dict):
+        return StatusWebhook(events, ['payload: not an object'])
+    entries = payload.get('entry')
+    if not isinstance(entries, list):
+        return StatusWebhook(events, ['entry: not a list'])
+    for e, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems.append('entry[%d]: not an object' % e)
+            continue
+        changes = entry.get('changes')
+        if not isinstance(changes, list):
+            problems.append('entry[%d].changes: not a list' % e)
+            continue
+        for c, change in enumerate(changes):
+            where = 'entry[%d].changes[%d]' % (e, c)
+            value = change.get('value') if isinstance(change, dict) else None
+            if not isinstance(value, dict):
+                problems.append('%s.value: not an object' % where)
+                continue
+            if 'statuses' not in value:
+                continue
+            metadata = value.get('metadata') if isinstance(value.get('metadata'), dict) else {}
+            if phone_number_id is not None and str(metadata.get('phone_number_id')) != str(phone_number_id):
+                continue
+            statuses = value['statuses']
+            if not isinstance(statuses, list):
+                problems.append('%s.value.statuses: not a list' % where)
+                continue
+            for s, status in enumerate(statuses):
+                event = _status_event(status, '%s.value.statuses[%d]' % (where, s), problems)
+                if event:
+                    events.append(event)
+    return StatusWebhook(events, problems)
+
+
+def _status_event(status, where, problems):
+    """The StatusEvent of one ``statuses[]`` item, or None (and a problem) when it has no usable id and status."""
+    if not isinstance(status, dict):
+        problems.append('%s: not an object' % where)
+        return None
+    message_id = _text(status.get('id'), MESSAGE_ID_MAX)
+    state = _text(status.get('status'), STATUS_MAX)
+    if not message_id or not state:
+        problems.append('%s.%s: not a valid string' % (where, 'status' if message_id else 'id'))
+        return None
+    callback_data = status.get('biz_opaque_callback_data')
+    if callback_data is not None and not _text(callback_data, CALLBACK_DATA_MAX):
+        problems.append('%s.biz_opaque_callback_data: not a valid string' % where)
+        callback_data = None
+    return StatusEvent(
+        message_id=message_id,
+        status=state.lower(),
+        timestamp=_timestamp(status.get('timestamp')),
+        error=_status_error(status.get('errors')),
+        callback_data=callback_data,
+    )
 
 
 def parse_status_webhook(payload, phone_number_id=None):
     """The delivery statuses of a webhook payload, as :class:`StatusEvent` tuples, in payload order.
 
-    Reads ``entry[].changes[].value.statuses[]`` (sent, delivered, read, failed...) and skips the
-    rest (incoming messages, other fields, malformed items). With ``phone_number_id``, only the
-    statuses of that business number are kept.
+    The ``events`` of :func:`read_status_webhook`: malformed items are left out.
     """
-    if isinstance(payload, bytes | bytearray | str):
-        payload = json.loads(payload)
-    events = []
-    entries = _list(payload.get('entry')) if isinstance(payload, dict) else ()
-    changes = [change for entry in entries if isinstance(entry, dict) for change in _list(entry.get('changes'))]
-    for change in changes:
-        value = change.get('value') if isinstance(change, dict) else None
-        if not isinstance(value, dict):
-            continue
-        metadata = value.get('metadata') if isinstance(value.get('metadata'), dict) else {}
-        if phone_number_id is not None and str(metadata.get('phone_number_id')) != str(phone_number_id):
-            continue
-        for status in _list(value.get('statuses')):
-            if not isinstance(status, dict) or not status.get('id') or not status.get('status'):
-                _logger.debug("Skipped a malformed WhatsApp status: %r", status)
-                continue
-            events.append(StatusEvent(
-                message_id=status['id'],
-                status=str(status['status']).lower(),
-                timestamp=_timestamp(status.get('timestamp')),
-                error=_status_error(status.get('errors')),
-                callback_data=status.get('biz_opaque_callback_data'),
-            ))
-    return events
+    return read_status_webhook(payload, phone_number_id).events
