@@ -10,7 +10,7 @@ class CobranzaReminder(models.Model):
     @api.model
     def _apply_whatsapp_statuses(self, statuses):
         """Apply (message_id, status, timestamp, error, callback_data) from the webhook; returns updated reminders."""
-        order = {'sending': 0, 'scheduled': 0, 'sent': 1, 'delivered': 2, 'read': 3}
+        order = {'sending': 0, 'unconfirmed': 0, 'scheduled': 0, 'sent': 1, 'delivered': 2, 'read': 3}
         updated = self.browse()
         for message_id, status, _timestamp, error, callback_data in statuses:
             reminders = self.search([('provider_message_id', '=', message_id)])
