@@ -81,6 +81,21 @@ class AccountMove(models.Model):
                 if move.cobranza_account_id else 0.0
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        res = super().write(vals)
+        # Cheap tests first: the daily run writes on thousands of invoices.
+        if 'state' in vals and vals['state'] != 'posted':
+            self._cobranza_reminders_stop('cancelled')
+        if 'cobranza_excluded' in vals:
+            if vals['cobranza_excluded']:
+                self._cobranza_reminders_stop('excluded')
+            else:
+                self.env['cobranza.reminder']._resume_for_moves(self.filtered(lambda m: m.move_type == 'out_invoice'))
+        return res
+
+    # ------------------------------------------------------------------
     # In collection: the one definition the run and the reminders share
     # ------------------------------------------------------------------
     @api.model
@@ -96,6 +111,20 @@ class AccountMove(models.Model):
         """Whether this invoice is in collection (:data:`IN_COLLECTION_DOMAIN`)."""
         self.ensure_one()
         return bool(self.filtered_domain(IN_COLLECTION_DOMAIN))
+
+    def _cobranza_reminders_stop(self, reason_code):
+        """Cancel or pause the pending reminders of these invoices, in the current transaction.
+
+        The one hook for what ends or suspends collection: ``paid`` (payment, credit note: only the
+        invoices no longer in collection, a partial payment stops nothing), ``cancelled`` (back to
+        draft or cancelled), ``excluded`` (exclusion, dispute, agreement: paused until included again).
+        """
+        invoices = self.filtered(lambda m: m.move_type == 'out_invoice')
+        if reason_code == 'paid':
+            invoices = invoices.filtered(lambda m: not m._cobranza_is_open())
+        if not invoices:
+            return self.env['cobranza.reminder']
+        return self.env['cobranza.reminder']._stop_for_moves(invoices, reason_code)
 
     def _cobranza_set_exclusion(self, reason, note=False):
         """Exclude these invoices from the collection run (``reason`` False: include them again)."""

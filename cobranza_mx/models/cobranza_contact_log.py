@@ -15,6 +15,8 @@ LOG_RESULTS = [
     ('read', 'Read'),
     ('failed', 'Failed'),
     ('retry', 'Failed, will retry'),
+    ('unconfirmed', 'Unconfirmed'),
+    ('paused', 'Paused'),
     ('skipped', 'Skipped'),
     ('cancelled', 'Cancelled'),
 ]

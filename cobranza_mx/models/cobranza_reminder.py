@@ -7,6 +7,7 @@ window, daily cap, contact log), :mod:`.cobranza_reminder_channels` (e-mail, SMS
 and :mod:`.cobranza_reminder_status` (the statuses the provider reports back).
 """
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from .cobranza_reminder_rule import CHANNELS
@@ -14,7 +15,9 @@ from .cobranza_reminder_rule import CHANNELS
 REMINDER_STATES = [
     ('scheduled', 'Scheduled'),
     ('deferred', 'Deferred'),
+    ('paused', 'Paused'),
     ('sending', 'Sending'),
+    ('unconfirmed', 'Unconfirmed'),
     ('sent', 'Sent'),
     ('delivered', 'Delivered'),
     ('read', 'Read'),
@@ -23,6 +26,8 @@ REMINDER_STATES = [
     ('cancelled', 'Cancelled'),
 ]
 PENDING_STATES = ('scheduled', 'deferred')
+# Sent or not, nobody knows: the provider's status webhook settles it, or a supervisor resends it.
+UNCONFIRMED_STATE = 'unconfirmed'
 
 
 class CobranzaReminder(models.Model):
@@ -57,8 +62,10 @@ class CobranzaReminder(models.Model):
     leader_id = fields.Many2one('cobranza.reminder', string="Sent With", readonly=True, index='btree_not_null',
                                 ondelete='set null')
     grouped_move_ids = fields.Many2many('account.move', string="Invoices in the Message", readonly=True)
-    mail_id = fields.Many2one('mail.mail', string="E-mail", readonly=True, ondelete='set null')
-    sms_id = fields.Many2one('sms.sms', string="SMS", readonly=True, ondelete='set null')
+    # Indexed: the mail and SMS queues look up the reminder of every message they send.
+    mail_id = fields.Many2one('mail.mail', string="E-mail", readonly=True, ondelete='set null',
+                              index='btree_not_null')
+    sms_id = fields.Many2one('sms.sms', string="SMS", readonly=True, ondelete='set null', index='btree_not_null')
     letter_attachment_id = fields.Many2one('ir.attachment', string="Letter", readonly=True, ondelete='set null')
     log_ids = fields.One2many('cobranza.contact.log', 'reminder_id', string="Contact Log")
 
@@ -72,6 +79,29 @@ class CobranzaReminder(models.Model):
         for reminder in self:
             reminder.display_name = f"{reminder.move_id.name or ''} · {reminder.rule_id.name or ''} · " \
                                     f"{labels.get(reminder.channel, '')}"
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_resend(self):
+        """Send these unconfirmed messages again, by hand: a supervisor decided they did not go out.
+
+        They go back to the queue of the sending cron (contact window, daily cap and checks apply
+        again) and the decision is written to the contact log with the user's name.
+        """
+        if not self.env.user.has_group('cobranza_mx.group_cobranza_supervisor'):
+            raise UserError(self.env._("Only collection supervisors can resend a reminder."))
+        if any(reminder.state != UNCONFIRMED_STATE for reminder in self):
+            raise UserError(self.env._("Only unconfirmed reminders can be resent."))
+        now = fields.Datetime.now()
+        for reminder in self.sudo().filtered(lambda r: r.leader_id not in self):
+            group = reminder | reminder.search([('leader_id', '=', reminder.id), ('state', '=', UNCONFIRMED_STATE)])
+            group.write({'state': 'scheduled', 'scheduled_at': now, 'reason': False})
+            reminder._log('retry', reminders=group, detail=self.env._(
+                "Resent by hand by %(user)s: the provider never confirmed the first attempt.",
+                user=self.env.user.name))
+        self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').sudo()._trigger()
+        return True
 
     # ------------------------------------------------------------------
     # Cron entry

@@ -4,7 +4,13 @@ Before anything is sent: the invoice is still in collection, the debtor has not 
 recipient for the channel, the legal contact window is open in the debtor's time zone, the daily cap
 allows one more message and the text has no forbidden language. Every attempt and result is written
 to the contact log. The channels themselves are in :mod:`.cobranza_reminder_channels`.
+
+Each debtor group is sent in a savepoint of its own: a group that raises is failed with the error
+and the others go out. Nothing is ever sent twice automatically: a WhatsApp message whose outcome is
+unknown, or left "sending" by a killed process, becomes "unconfirmed" until the provider's status
+webhook settles it or a supervisor resends it by hand.
 """
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -12,11 +18,13 @@ import pytz
 from odoo import api, fields, models
 
 from ..tools import contact_window as cw
-from .cobranza_reminder import PENDING_STATES
+from .cobranza_reminder import PENDING_STATES, UNCONFIRMED_STATE
 from .cobranza_reminder_rule import CHANNELS
 
-# A WhatsApp message left in "sending" by a killed process is resent only if the provider
-# never confirmed it (its status webhook) within this grace period.
+_logger = logging.getLogger(__name__)
+
+# A WhatsApp message left in "sending" longer than this was interrupted (the client gives up after
+# its timeout, seconds): it becomes "unconfirmed", never resent automatically.
 SENDING_GRACE_MINUTES = 60
 SEND_BATCH = 200
 # Reminders queued (e-mail, SMS, letter) between two commits of the sending cron.
@@ -30,15 +38,20 @@ class CobranzaReminder(models.Model):
 
     @api.model
     def _recover_interrupted(self, now):
-        """WhatsApp messages left in "sending" by a killed process and never confirmed are sent again."""
+        """WhatsApp messages left in "sending" by a killed process become "unconfirmed".
+
+        The provider may have accepted them: they are never sent again automatically. Their status
+        webhook settles them, or a supervisor resends them by hand.
+        """
         stale = self.search([
             ('state', '=', 'sending'),
             ('sending_since', '<', now - timedelta(minutes=SENDING_GRACE_MINUTES)),
         ])
-        for reminder in stale:
-            reminder.write({'state': 'scheduled', 'scheduled_at': now})
-            reminder._log('retry', detail=self.env._(
-                "Interrupted while sending and never confirmed by the provider: sending again."))
+        for leader in stale.filtered(lambda r: r.leader_id not in stale):
+            group = stale.filtered(lambda r, leader=leader: r == leader or r.leader_id == leader)
+            group._finish(UNCONFIRMED_STATE, reason=self.env._(
+                "Interrupted while sending: the provider may have the message. It is not sent again "
+                "automatically; its status settles it, or a supervisor resends it."))
         return stale
 
     @api.model
@@ -67,12 +80,12 @@ class CobranzaReminder(models.Model):
                 group = group.filtered(lambda r: r.state in PENDING_STATES and r.scheduled_at <= now)
                 if not group:
                     continue
-                group._process_group(now, commit=commit)
+                group._send_group(now, commit=commit)
                 sent_groups += 1
                 uncommitted += len(group)
                 # E-mails, SMS and letters are queued in the same transaction as their reminder: a batch
                 # lost to a crash is redone whole, without a duplicate. A WhatsApp message leaves the
-                # building at once: its group is committed on its own.
+                # building at once: its group is committed on its own (before and after the call).
                 if commit and (group[0].channel == 'whatsapp' or uncommitted >= COMMIT_EVERY):
                     remaining_time = self.env['ir.cron']._commit_progress(uncommitted)
                     uncommitted = 0
@@ -83,35 +96,68 @@ class CobranzaReminder(models.Model):
             self.env['ir.cron']._commit_progress(uncommitted)
         return sent_groups
 
-    def _process_group(self, now, commit=False):
-        """Check, then send one message for these reminders of one debtor and channel."""
+    def _send_group(self, now, commit=False):
+        """Send this group of one debtor and channel in savepoints: whatever raises fails this group only.
+
+        The checks and the queuing run in one savepoint; a WhatsApp call runs after it, once its
+        "sending" state is committed (with ``commit``), in a second one.
+        """
+        try:
+            with self.env.cr.savepoint():
+                call = self._process_group(now)
+        except Exception as error:  # one debtor's error must not stop the others
+            _logger.exception("Collection reminders %s could not be sent", self.ids)
+            self._finish_safely('failed', self.env._("Could not be sent: %(error)s",
+                                                     error=str(error) or type(error).__name__))
+            return
+        if not call:
+            return
+        if commit:
+            self.env['ir.cron']._commit_progress(0)
+        try:
+            with self.env.cr.savepoint():
+                call()
+        except Exception as error:
+            # The request may have reached the provider: never "failed", which would invite a resend.
+            _logger.exception("Collection reminders %s: error around the provider call", self.ids)
+            self._finish_safely(UNCONFIRMED_STATE, self.env._(
+                "Error while sending, the provider may have the message: %(error)s",
+                error=str(error) or type(error).__name__))
+
+    def _finish_safely(self, state, reason):
+        """Finish these reminders after an error, in a savepoint of its own; log when even that fails."""
+        try:
+            with self.env.cr.savepoint():
+                self._finish(state, reason=reason)
+        except Exception:
+            _logger.exception("Collection reminders %s could not be marked %s", self.ids, state)
+
+    def _process_group(self, now):
+        """Check, then send one message for these reminders of one debtor and channel.
+
+        Returns the provider call still to make (WhatsApp) or None when the group is finished.
+        """
         pending = self._cancel_closed()
         if not pending:
-            return
-        partner = pending.partner_id
+            return None
         channel = pending[0].channel
         policy = pending[0].rule_id.policy_id
         # Opt-out and recipient.
         recipient, reason = pending._recipient()
         if reason:
             pending._finish('skipped', reason=reason)
-            return
+            return None
         # The legal contact window in the debtor's time zone, then the daily cap.
-        tz_name = partner._cobranza_timezone()
-        window = cw.ContactWindow(
-            start=policy.contact_hour_start, end=policy.contact_hour_end,
-            weekdays=policy._contact_weekdays(),
-            preferred_start=partner.cobranza_contact_hour_from or None,
-            preferred_end=partner.cobranza_contact_hour_to or None)
+        window, tz_name = pending[0]._contact_window()
         now_utc = pytz.utc.localize(now)
         if not cw.is_open(window, now_utc, tz_name):
             opening = cw.next_opening(window, now_utc, tz_name)
             pending._defer(opening, self.env._("Outside the contact window of the debtor (%(tz)s).", tz=tz_name))
-            return
+            return None
         next_allowed = pending._next_allowed_by_cap(window, now_utc, tz_name, policy.reminder_daily_cap)
         if next_allowed:
             pending._defer(next_allowed, self.env._("Daily limit of messages for this debtor and channel reached."))
-            return
+            return None
         leader = pending[0]
         leader.grouped_move_ids = pending.move_id
         (pending - leader).leader_id = leader
@@ -120,8 +166,29 @@ class CobranzaReminder(models.Model):
         text = leader._render_text(values) if values else ''
         # Compliance of what is actually sent (an e-mail is checked once rendered, in _send_email).
         if text and pending._refuse_forbidden(text):
-            return
-        getattr(leader, f'_send_{channel}')(pending, recipient, text, now, commit, values=values)
+            return None
+        return getattr(leader, f'_send_{channel}')(pending, recipient, text, now, values=values)
+
+    def _contact_window(self):
+        """(ContactWindow, IANA zone) of this reminder's debtor under its policy."""
+        self.ensure_one()
+        partner = self.partner_id
+        policy = self.rule_id.policy_id
+        window = cw.ContactWindow(
+            start=policy.contact_hour_start, end=policy.contact_hour_end,
+            weekdays=policy._contact_weekdays(),
+            preferred_start=partner.cobranza_contact_hour_from or None,
+            preferred_end=partner.cobranza_contact_hour_to or None)
+        return window, partner._cobranza_timezone()
+
+    def _window_reopens_at(self, now):
+        """None when this reminder's debtor may be contacted at ``now`` (naive UTC), else the next
+        opening of the window (naive UTC): what the mail and SMS queues check before handing a
+        message to the provider."""
+        window, tz_name = self._contact_window()
+        if cw.is_open(window, now, tz_name):
+            return None
+        return cw.next_opening(window, now, tz_name)
 
     def _refuse_forbidden(self, *texts):
         """Fail these reminders when ``texts`` contain forbidden language; return whether they did."""
@@ -132,15 +199,57 @@ class CobranzaReminder(models.Model):
         return bool(found)
 
     def _cancel_closed(self):
-        """Cancel reminders whose invoice is paid or excluded from collection; return the others."""
+        """Cancel reminders whose invoice is paid or cancelled, pause those excluded from collection;
+        return the others. The invoice's own hook (:meth:`_stop_for_moves`) normally did it already."""
         closed = self.filtered(lambda r: not r.move_id._cobranza_is_open())
-        closed._finish('cancelled', reason=self.env._("The invoice is paid or cancelled."))
+        closed._stop('paid')
         paused = (self - closed).filtered(lambda r: r.move_id.cobranza_excluded)
-        for reminder in paused:
-            reason = dict(reminder.move_id._fields['cobranza_exclusion_reason']._description_selection(self.env)).get(
-                reminder.move_id.cobranza_exclusion_reason, '')
-            reminder._finish('cancelled', reason=self.env._("Excluded from collection: %(reason)s", reason=reason))
+        paused._stop('excluded')
         return self - closed - paused
+
+    @api.model
+    def _stop_for_moves(self, moves, reason_code):
+        """Cancel or pause, in the current transaction, the pending reminders of ``moves``.
+
+        The one hook of everything that ends or suspends the collection of an invoice: payment,
+        credit note, cancellation (cancel), exclusion from collection, dispute (pause), and later
+        promises and agreements. ``reason_code`` is a key of :meth:`_stop_reasons`.
+        """
+        reminders = self.sudo().search([('move_id', 'in', moves.ids), ('state', 'in', PENDING_STATES)])
+        reminders._stop(reason_code)
+        return reminders
+
+    @api.model
+    def _resume_for_moves(self, moves):
+        """Pending again: the paused reminders of ``moves``, included again in collection."""
+        reminders = self.sudo().search([('move_id', 'in', moves.ids), ('state', '=', 'paused')])
+        now = fields.Datetime.now()
+        for reminder in reminders:
+            reminder.write({'state': 'scheduled', 'scheduled_at': max(reminder.scheduled_at, now), 'reason': False})
+        return reminders
+
+    def _stop_reasons(self):
+        """{reason code: (state, translated reason)} of :meth:`_stop`."""
+        return {
+            'paid': ('cancelled', self.env._("The invoice is paid or cancelled.")),
+            'cancelled': ('cancelled', self.env._("The invoice is paid or cancelled.")),
+            'excluded': ('paused', None),
+        }
+
+    def _stop(self, reason_code):
+        """Cancel or pause these reminders, one contact log row per debtor and channel."""
+        if not self:
+            return
+        state, reason = self._stop_reasons()[reason_code]
+        if state == 'paused':
+            for reminder in self:
+                move = reminder.move_id
+                label = dict(move._fields['cobranza_exclusion_reason']._description_selection(self.env)).get(
+                    move.cobranza_exclusion_reason, '')
+                reminder._finish('paused', reason=self.env._("Excluded from collection: %(reason)s", reason=label))
+            return
+        for reminders in self.grouped(lambda r: (r.partner_id, r.channel)).values():
+            reminders._finish(state, reason=reason)
 
     def _recipient(self):
         """(recipient, skip reason) of this group's debtor for its channel."""
@@ -171,7 +280,9 @@ class CobranzaReminder(models.Model):
         sent = self.env['cobranza.contact.log'].search_fetch([
             ('partner_id', '=', self[0].partner_id.id), ('channel', '=', self[0].channel),
             ('company_id', '=', self[0].company_id.id),
-            ('result', 'in', ('queued', 'sent')), ('date', '>=', now_utc.replace(tzinfo=None) - timedelta(days=2)),
+            # An unconfirmed message may have reached the debtor: it counts.
+            ('result', 'in', ('queued', 'sent', UNCONFIRMED_STATE)),
+            ('date', '>=', now_utc.replace(tzinfo=None) - timedelta(days=2)),
         ], ['date']).mapped('date')
         if cw.cap_allows(sent, now_utc, tz_name, cap):
             return None

@@ -18,7 +18,7 @@ class CobranzaReminder(models.Model):
         With ``companies`` (those whose app secret signed the webhook), a status is applied only to
         the reminders of those companies; the others are left alone and counted in one warning.
         """
-        order = {'sending': 0, 'scheduled': 0, 'sent': 1, 'delivered': 2, 'read': 3}
+        order = {'sending': 0, 'unconfirmed': 0, 'scheduled': 0, 'sent': 1, 'delivered': 2, 'read': 3}
         updated = self.browse()
         foreign = 0
         for message_id, status, _timestamp, error, callback_data in statuses:

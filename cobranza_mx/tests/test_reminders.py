@@ -1,5 +1,6 @@
 import os
 import signal
+import time
 from datetime import date, datetime, timedelta
 
 import pytz
@@ -7,8 +8,11 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+from odoo.addons.sms.tests.common import MockSMS
+
 from .common import CobranzaCommon
-from .whatsapp_server import TIMEOUT, FakeWhatsAppServer
+from .whatsapp_server import RESET, TIMEOUT, FakeWhatsAppServer
 
 
 class SimulatedKill(BaseException):
@@ -310,6 +314,157 @@ class TestReminderScheduling(ReminderCommon):
 
 
 @tagged('post_install', '-at_install')
+class TestReminderIsolation(ReminderCommon):
+
+    def test_failing_group_does_not_stop_the_others(self):
+        """A debtor whose e-mail cannot be rendered is failed with the error; the others go out."""
+        template = self.env.ref('cobranza_mx.mail_template_reminder').copy()
+        # Renders for a debtor with a reference, raises for one without.
+        template.subject = "{{ object.partner_id.ref.upper() }}: {{ object.company_id.name }}"
+        self.rule_due.write({'active': True, 'mail_template_id': template.id})
+        self.customer_c.ref = 'tb-07'
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        self._open_invoice(self.customer_c, date(2026, 6, 20))
+        cron = self.env.ref('cobranza_mx.ir_cron_cobranza_reminders')
+        with freeze_time(local('America/Mexico_City', 2026, 6, 20, 12, 0)), self.enter_registry_test_mode(), \
+                self.assertLogs('odoo.addons.cobranza_mx.models.cobranza_reminder_send', 'ERROR') as logged:
+            cron.method_direct_trigger()
+        self.assertIn('could not be sent', logged.output[0])
+        self.env.invalidate_all()
+        self.assertTrue(cron.active, "the cron did not fail")
+        reminders = self.Reminder.search([])
+        broken = reminders.filtered(lambda r: r.partner_id == self.customer_a)
+        fine = reminders.filtered(lambda r: r.partner_id == self.customer_c)
+        self.assertEqual((broken.state, fine.state), ('failed', 'sent'))
+        self.assertIn('Could not be sent', broken.reason)
+        self.assertFalse(broken.mail_id)
+        self.assertEqual(broken.log_ids.result, 'failed')
+        self.assertEqual(broken.log_ids.detail, broken.reason)
+        self.assertIn('TB-07', fine.mail_id.subject)
+        # The next run does not try the failed one again.
+        self.assertEqual(self._process(local('America/Mexico_City', 2026, 6, 20, 13, 0)).mapped('state'),
+                         reminders.mapped('state'))
+
+
+@tagged('post_install', '-at_install')
+class TestReminderSendWindow(ReminderCommon, MockEmail, MockSMS):
+    """The contact window is checked again when the mail and SMS queues hand a message to the provider."""
+
+    def test_email_queue_respects_window(self):
+        self.rule_due.active = True
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        tz = 'America/Mexico_City'
+        reminder = self._process(local(tz, 2026, 6, 20, 21, 59))
+        mail = reminder.mail_id
+        self.assertEqual((reminder.state, mail.state), ('sent', 'outgoing'))
+        self.assertEqual(mail.scheduled_date, local(tz, 2026, 6, 20, 21, 59))
+        # The mail queue runs at 22:05 debtor time: the window has closed, nothing leaves.
+        with freeze_time(local(tz, 2026, 6, 20, 22, 5)), self.mock_mail_gateway():
+            self.env['mail.mail'].sudo().process_email_queue()
+        self.assertFalse(self._mails)
+        self.assertEqual(mail.state, 'outgoing')
+        self.assertEqual(mail.scheduled_date, local(tz, 2026, 6, 21, 7, 0))
+        # Even sent on purpose, it waits.
+        with freeze_time(local(tz, 2026, 6, 21, 6, 59)), self.mock_mail_gateway():
+            mail.send()
+        self.assertFalse(self._mails)
+        self.assertEqual(mail.state, 'outgoing')
+        # The mail queue's own cron after 07:00 sends it.
+        cron = self.env.ref('mail.ir_cron_mail_scheduler_action')
+        with freeze_time(local(tz, 2026, 6, 21, 7, 1)), self.mock_mail_gateway(), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual([m['email_to'] for m in self._mails], [[mail.email_to]])
+        self.assertEqual(mail.state, 'sent')
+
+    def test_other_emails_are_not_held(self):
+        mail = self.env['mail.mail'].sudo().create({'email_to': 'contabilidad@example.com', 'subject': 'Hola',
+                                                    'body_html': '<p>Hola</p>'})
+        with freeze_time(local('America/Mexico_City', 2026, 6, 20, 23, 30)), self.mock_mail_gateway():
+            self.env['mail.mail'].sudo().process_email_queue()
+        self.assertEqual(mail.state, 'sent')
+
+    def test_sms_queue_respects_window(self):
+        self.rule_sms_24.active = True
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        tz = 'America/Mexico_City'
+        reminder = self._process(local(tz, 2026, 6, 19, 21, 59))
+        sms = reminder.sms_id
+        self.assertEqual((reminder.state, sms.state), ('sent', 'outgoing'))
+        self.assertEqual(sms.cobranza_scheduled_date, local(tz, 2026, 6, 19, 21, 59))
+        # The SMS queue's cron runs at 22:05 debtor time: the window has closed, nothing leaves.
+        cron = self.env.ref('sms.ir_cron_sms_scheduler_action')
+        with freeze_time(local(tz, 2026, 6, 19, 22, 5)), self.mockSMSGateway(), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertFalse(self._sms)
+        self.assertEqual(sms.state, 'outgoing')
+        self.assertEqual(sms.cobranza_scheduled_date, local(tz, 2026, 6, 20, 7, 0))
+        # Before its moment it is held even when sent on purpose.
+        with freeze_time(local(tz, 2026, 6, 20, 6, 30)), self.mockSMSGateway():
+            sms.send()
+        self.assertFalse(self._sms)
+        self.assertEqual(sms.state, 'outgoing')
+        with freeze_time(local(tz, 2026, 6, 20, 7, 1)), self.mockSMSGateway(), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual([s['number'] for s in self._sms], ['+525512345678'])
+        self.assertEqual(sms.state, 'pending')
+
+
+@tagged('post_install', '-at_install')
+class TestReminderStop(ReminderCommon):
+    """What ends or suspends collection stops the pending reminders in the same transaction, no cron."""
+
+    def _pending(self, partner=None):
+        self.rule_due.active = True
+        invoice = self._open_invoice(partner or self.customer_b, date(2026, 6, 20))
+        reminder = self._process(local('America/Tijuana', 2026, 6, 20, 23, 0))
+        self.assertEqual(reminder.state, 'deferred')
+        return invoice, reminder
+
+    def _pay(self, invoice, amount=None):
+        vals = {'payment_date': date(2026, 6, 20)}
+        if amount:
+            vals['amount'] = amount
+        self.env['account.payment.register'].with_context(
+            active_model='account.move', active_ids=invoice.ids).create(vals)._create_payments()
+
+    def test_payment_cancels_at_once(self):
+        invoice, reminder = self._pending()
+        self._pay(invoice, amount=400.0)
+        self.assertEqual(invoice.amount_residual, 600.0)
+        self.assertEqual(reminder.state, 'deferred', "a partial payment does not cancel")
+        self._pay(invoice)
+        self.assertEqual(reminder.state, 'cancelled')
+        self.assertIn('paid', reminder.reason)
+        self.assertEqual(reminder.log_ids.result, 'cancelled')
+
+    def test_credit_note_cancels_at_once(self):
+        invoice, reminder = self._pending()
+        invoice._reverse_moves(cancel=True)
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertEqual(reminder.state, 'cancelled')
+
+    def test_cancelled_invoice_cancels_at_once(self):
+        invoice, reminder = self._pending()
+        invoice.button_draft()
+        self.assertEqual(reminder.state, 'cancelled')
+
+    def test_exclusion_pauses_then_inclusion_resumes(self):
+        invoice, reminder = self._pending()
+        self.env['cobranza.exclusion.wizard'].create(
+            {'move_ids': invoice.ids, 'reason': 'dispute'}).action_exclude()
+        self.assertEqual(reminder.state, 'paused')
+        self.assertIn('Dispute', reminder.reason)
+        self.assertEqual(reminder.log_ids.result, 'paused')
+        # A paused reminder is not sent.
+        self.assertEqual(self._process(local('America/Tijuana', 2026, 6, 21, 9, 0)).state, 'paused')
+        with freeze_time(local('America/Tijuana', 2026, 6, 21, 8, 0)):
+            invoice.action_cobranza_include()
+        self.assertEqual(reminder.state, 'scheduled')
+        self.assertEqual(self._process(local('America/Tijuana', 2026, 6, 21, 9, 0)).state, 'sent')
+
+
+@tagged('post_install', '-at_install')
 class TestReminderWhatsApp(ReminderCommon):
 
     def setUp(self):
@@ -370,12 +525,61 @@ class TestReminderWhatsApp(ReminderCommon):
         self._assert_retry(reminder, now)
         self.assertGreaterEqual(reminder.scheduled_at, now + timedelta(seconds=120))
 
-    def test_timeout_is_retried(self):
+    def _assert_unconfirmed(self, reminder):
+        self.assertEqual(reminder.state, 'unconfirmed')
+        self.assertEqual(reminder.attempt_count, 1)
+        self.assertIn('not sent again automatically', reminder.reason)
+        self.assertEqual(reminder.log_ids.result, 'unconfirmed')
+
+    def test_timeout_is_unconfirmed(self):
+        """A request written but never answered may have been accepted: unconfirmed, never retried."""
         self._open_invoice(self.customer_a, date(2026, 6, 20))
-        # Past the 10 s that Odoo's test harness imposes as the shortest requests timeout.
-        self.server.fail_next(1, status=TIMEOUT, delay=11)
+        # Past the 10 s that Odoo's test harness imposes as the shortest requests timeout; the slow
+        # provider did accept the message.
+        self.server.fail_next(1, status=TIMEOUT, delay=11, accept=True)
         now = local('America/Mexico_City', 2026, 6, 18, 10, 0)
-        self._assert_retry(self._process(now), now)
+        reminder = self._process(now)
+        self._assert_unconfirmed(reminder)
+        self.assertIn('time limit', reminder.reason)
+        # Later runs leave it alone: no second message.
+        self._process(now + timedelta(hours=2))
+        self.assertEqual(reminder.state, 'unconfirmed')
+        # The slow provider records the message when it answers, a second after the client gave up.
+        deadline = time.monotonic() + 5
+        while not self.server.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(len(self.server.received), 1)
+        # The provider's status webhook settles it, by the callback data (the message id was never read).
+        [accepted] = self.server.requests
+        self.Reminder._apply_whatsapp_statuses([(accepted.message_id, 'delivered', '1781798400', None,
+                                                 f'cobranza.reminder:{reminder.id}')])
+        self.assertEqual(reminder.state, 'delivered')
+        self.assertEqual(reminder.provider_message_id, accepted.message_id)
+
+    def test_reset_after_sending_is_unconfirmed(self):
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        self.server.fail_next(1, status=RESET, accept=True)
+        now = local('America/Mexico_City', 2026, 6, 18, 10, 0)
+        reminder = self._process(now)
+        self._assert_unconfirmed(reminder)
+        self.assertIn('connection to WhatsApp was lost', reminder.reason)
+        self._process(now + timedelta(hours=2))
+        self.assertEqual(len(self.server.received), 1, "no second message")
+        # A failed status settles it too.
+        self.Reminder._apply_whatsapp_statuses([('wamid.unknown', 'failed', '1781798400', '131026: Undeliverable',
+                                                 f'cobranza.reminder:{reminder.id}')])
+        self.assertEqual(reminder.state, 'failed')
+
+    def test_connection_refused_is_retried(self):
+        """Nothing listens: the provider has nothing, the message is retried with backoff."""
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        url = self.server.url
+        self.server.stop()
+        self.company.cobranza_whatsapp_api_url = url
+        now = local('America/Mexico_City', 2026, 6, 18, 10, 0)
+        reminder = self._process(now)
+        self._assert_retry(reminder, now)
+        self.assertIn('could not be reached', reminder.reason)
 
     def test_permanent_error_fails(self):
         self._open_invoice(self.customer_a, date(2026, 6, 20))
@@ -433,6 +637,12 @@ class TestReminderWhatsApp(ReminderCommon):
         self.assertEqual(len({r.body['to'] for r in self.server.requests}), 3, "no message twice")
         in_doubt = self.Reminder.search([('state', '=', 'sending')])
         self.assertEqual(len(in_doubt), 1)
+        # An hour later nobody confirmed it: unconfirmed, still not resent.
+        with freeze_time(now + timedelta(minutes=75)), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(len(self.server.requests), 3)
+        self.env.invalidate_all()
+        self.assertEqual(in_doubt.state, 'unconfirmed')
         # The provider's status webhook confirms it: nothing lost, nothing resent.
         wamid = self.server.message_id_for(in_doubt.recipient.lstrip('+'))
         self.Reminder._apply_whatsapp_statuses([(wamid, 'sent', '1781798400', None,
@@ -440,8 +650,8 @@ class TestReminderWhatsApp(ReminderCommon):
         self.assertEqual(set(self.Reminder.search([]).mapped('state')), {'sent'})
         self.assertEqual(in_doubt.provider_message_id, wamid)
 
-    def test_unconfirmed_message_is_resent_after_grace(self):
-        """A message in doubt that the provider never confirmed was not sent: it goes again, once."""
+    def test_interrupted_message_is_unconfirmed_then_resent_by_hand(self):
+        """A message left "sending" is never resent automatically; a supervisor may resend it, logged."""
         self._open_invoice(self.customer_a, date(2026, 6, 20))
         now = local('America/Mexico_City', 2026, 6, 18, 12, 0)
         with freeze_time(now):
@@ -453,9 +663,34 @@ class TestReminderWhatsApp(ReminderCommon):
         with freeze_time(now + timedelta(minutes=61)):
             self.Reminder._recover_interrupted(now + timedelta(minutes=61))
         self._process(now + timedelta(minutes=61))
+        self._process(now + timedelta(hours=5))
+        self.assertEqual(reminder.state, 'unconfirmed')
+        self.assertIn('not sent again automatically', reminder.reason)
+        self.assertFalse(self.server.received, "nothing was sent again")
+        self.assertEqual(reminder.log_ids.mapped('result'), ['unconfirmed'])
+        # Supervisors find it under the Unconfirmed filter; only they may resend it.
+        search_view = self.env['cobranza.reminder'].get_views([(False, 'search')])['views']['search']['arch']
+        self.assertIn('name="unconfirmed"', search_view)
+        self.assertEqual(self.env['cobranza.reminder'].with_user(self.supervisor).search(
+            [('state', '=', 'unconfirmed')]), reminder)
+        with self.assertRaises(UserError):
+            reminder.with_user(self.collector_1).action_resend()
+        with freeze_time(now + timedelta(hours=5)):
+            reminder.with_user(self.supervisor).action_resend()
+        self.assertEqual(reminder.state, 'scheduled')
+        retry = reminder.log_ids.filtered(lambda log: log.result == 'retry')
+        self.assertEqual(retry.user_id, self.supervisor)
+        self.assertIn(self.supervisor.name, retry.detail)
+        # The cron sends it under the usual checks: the unconfirmed message counts in today's cap.
+        reminder = self._process(now + timedelta(hours=5))
+        self.assertEqual(reminder.state, 'deferred')
+        self.assertIn('Daily limit', reminder.reason)
+        reminder = self._process(now + timedelta(days=1))
         self.assertEqual(reminder.state, 'sent')
         self.assertEqual(len(self.server.requests), 1)
-        self.assertEqual(reminder.log_ids.mapped('result'), ['sent', 'retry'])
+        self.assertEqual(reminder.attempt_count, 2)
+        with self.assertRaises(UserError):
+            reminder.with_user(self.supervisor).action_resend()
 
 
 @tagged('post_install', '-at_install')

@@ -4,9 +4,9 @@ It serves ``POST /{version}/{phone_number_id}/messages`` on 127.0.0.1 (an epheme
 background thread, the way Meta documents it: bearer token check (401 and error code 190 when
 wrong), template message shape check (400 and error code 100, 132000 or 132001 when wrong), a
 ``wamid.`` id when accepted. Faults can be injected for the next N calls or per recipient: 500, 429
-with Retry-After, any other status, a delay longer than the client's timeout, or a 200 answer
-without a message id. It also builds signed status webhooks, as Meta would POST them to our
-controller::
+with Retry-After, any other status, a delay longer than the client's timeout, a connection reset
+after the request was read (the message accepted or not), or a 200 answer without a message id.
+It also builds signed status webhooks, as Meta would POST them to our controller::
 
     with FakeWhatsAppServer() as server:
         client = WhatsAppClient(server.url, server.token, server.phone_number_id)
@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -32,6 +33,7 @@ _logger = logging.getLogger(__name__)
 
 TIMEOUT = 'timeout'
 MALFORMED = 'malformed'
+RESET = 'reset'
 _PATH_RE = re.compile(r'^/(v\d+\.\d+)/([^/]+)/messages/?$')
 _COMPONENT_TYPES = ('header', 'body', 'button')
 
@@ -40,12 +42,14 @@ _COMPONENT_TYPES = ('header', 'body', 'button')
 class Fault:
     """What to answer instead of a success.
 
-    ``status``: an HTTP status (500, 429, 503, 400...), ``TIMEOUT``, or ``MALFORMED`` (a 200 answer
-    without a message id, after which the message counts as sent). ``retry_after``: the
+    ``status``: an HTTP status (500, 429, 503, 400...), ``TIMEOUT``, ``RESET`` (the request is read,
+    then the connection is reset without an answer) or ``MALFORMED`` (a 200 answer without a message
+    id, after which the message counts as sent). ``retry_after``: the
     Retry-After header in seconds (429 gets 30 when not given). ``delay``: seconds to wait before
     answering (for ``TIMEOUT``, make it longer than the client's timeout). ``accept``: for
     ``TIMEOUT``, whether the message is accepted (and recorded) after the delay, as a provider that
-    is slow but did send it; otherwise the late answer is a 504 and nothing is recorded.
+    is slow but did send it; otherwise the late answer is a 504 and nothing is recorded. For
+    ``RESET``, whether the message is accepted (and recorded) before the connection is cut.
     """
     status: object = 500
     retry_after: int | None = None
@@ -74,6 +78,14 @@ def _error_body(message, code, error_type='OAuthException', details=None, subcod
     if is_transient is not None:
         error['is_transient'] = is_transient
     return {'error': error}
+
+
+class _Drop(Exception):
+    """Cut the connection without answering; ``message_id`` when the message was accepted first."""
+
+    def __init__(self, message_id=None):
+        super().__init__(message_id)
+        self.message_id = message_id
 
 
 class _Rejection(Exception):
@@ -149,6 +161,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         raw = self.rfile.read(length) if length else b''
         self.server.fake.handle_post(self, raw)
+
+    def _abort(self):
+        """Reset the connection (RST, no FIN): what the client sees when a proxy or the provider drops it."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            self.connection.close()
 
     def _reply(self, status, body, headers=None):
         data = json.dumps(body).encode()
@@ -303,6 +322,10 @@ class FakeWhatsAppServer:
             self._record(handler, raw, body, rejection.status)
             handler._reply(rejection.status, rejection.body, rejection.headers)
             return
+        except _Drop as drop:
+            self._record(handler, raw, body, 200 if drop.message_id else 0, drop.message_id)
+            handler._abort()
+            return
         self._record(handler, raw, body, 200, message_id)
         to = body['to']
         handler._reply(200, {
@@ -334,6 +357,9 @@ class FakeWhatsAppServer:
             fault = self._faults.popleft() if self._faults else self._phone_faults.get(_digits(body['to']))
         if fault is not None:
             self._apply(fault)
+        return self._new_message_id()
+
+    def _new_message_id(self):
         return 'wamid.HBgMNTIxNTUxMjM0NTY3OBUCABEYEkZBS0V%08d' % next(self._ids)
 
     def _apply(self, fault):
@@ -344,6 +370,8 @@ class FakeWhatsAppServer:
             if fault.accept:
                 return
             raise _Rejection(504, _error_body('Gateway timeout', 2, is_transient=True))
+        if fault.status == RESET:
+            raise _Drop(self._new_message_id() if fault.accept else None)
         if fault.status == MALFORMED:
             raise _Rejection(200, {'messaging_product': 'whatsapp', 'contacts': []})
         status = int(fault.status)

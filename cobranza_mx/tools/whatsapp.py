@@ -1,10 +1,15 @@
 """WhatsApp Business Cloud API: template messages, webhook signatures and delivery statuses.
 
 Plain Python with ``requests``, no ORM. The client sends one approved template message per call
-and sorts every failure into transient (try again later: timeout, connection error, 5xx, 429, the
-Cloud API's throttling codes) or permanent (fix the data or the configuration: other 4xx, an answer
-that cannot be read). A 2xx answer without a message id is permanent on purpose: the message may
-have gone out, and a retry could send it twice.
+and sorts every failure into three kinds:
+
+* transient: the provider did not take the message, try again later (the connection could not be
+  opened, 5xx, 429, the Cloud API's throttling codes);
+* unknown outcome: the request was written but no answer came back (the answer timed out, the
+  connection was reset or closed after sending): the provider may have accepted it, and a retry
+  could send it twice, so it is never retried automatically;
+* permanent: fix the data or the configuration (other 4xx, an answer that cannot be read). A 2xx
+  answer without a message id is permanent on purpose: the message may have gone out.
 """
 import hashlib
 import hmac
@@ -18,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 _logger = logging.getLogger(__name__)
 
@@ -59,6 +65,13 @@ class TransientProviderError(ProviderError):
 
 class PermanentProviderError(ProviderError):
     """Retrying the same request will not help."""
+
+
+class UnknownOutcomeError(ProviderError):
+    """The request was sent but its answer never came: the message may or may not have gone out.
+
+    Not a :class:`TransientProviderError` on purpose: retrying it could send the message twice.
+    """
 
 
 class StatusEvent(NamedTuple):
@@ -116,6 +129,15 @@ def _error_code(error):
         return None
 
 
+def _refused_before_sending(error):
+    """Whether a requests ``ConnectionError`` happened while opening the connection (refused, unknown
+    host): nothing was written then. A reset or a closed connection later is not that."""
+    reason = error.args[0] if error.args else None
+    # urllib3 wraps the cause of a failed connection in a MaxRetryError.
+    reason = getattr(reason, 'reason', reason)
+    return isinstance(reason, NewConnectionError)
+
+
 class WhatsAppClient:
     """Sends approved template messages through ``POST {base_url}/{version}/{phone_number_id}/messages``."""
 
@@ -167,7 +189,8 @@ class WhatsAppClient:
     def send_template(self, to, template, language, params=(), callback_data=None):
         """Send a template message and return the provider's message id ('wamid.…').
 
-        Raises :class:`TransientProviderError` or :class:`PermanentProviderError`.
+        Raises :class:`TransientProviderError`, :class:`UnknownOutcomeError` or
+        :class:`PermanentProviderError`.
         """
         payload = self.build_template_payload(to, template, language, params, callback_data)
         response = self._post(payload)
@@ -189,12 +212,26 @@ class WhatsAppClient:
         headers = {'Authorization': 'Bearer %s' % self.token, 'Content-Type': 'application/json'}
         try:
             return self.session.post(self.messages_url, json=payload, headers=headers, timeout=self.timeout)
-        except requests.Timeout:
+        except requests.ConnectTimeout as error:
+            # No connection, so no request written: the provider has nothing.
             raise TransientProviderError(
-                "WhatsApp did not answer within the time limit (%s s)." % self.timeout) from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-            raise TransientProviderError(
-                "WhatsApp could not be reached.", provider_message=str(error)) from None
+                "WhatsApp could not be reached within the time limit (%s s)." % self.timeout,
+                provider_message=str(error)) from None
+        except requests.Timeout as error:
+            raise UnknownOutcomeError(
+                "WhatsApp did not answer within the time limit (%s s) after the message was sent: it may "
+                "have been accepted." % self.timeout, provider_message=str(error)) from None
+        except requests.ConnectionError as error:
+            if _refused_before_sending(error):
+                raise TransientProviderError(
+                    "WhatsApp could not be reached.", provider_message=str(error)) from None
+            raise UnknownOutcomeError(
+                "The connection to WhatsApp was lost after the message was sent: it may have been accepted.",
+                provider_message=str(error)) from None
+        except requests.exceptions.ChunkedEncodingError as error:
+            raise UnknownOutcomeError(
+                "The answer of WhatsApp was cut off: the message may have been accepted.",
+                provider_message=str(error)) from None
         except requests.RequestException as error:
             # Invalid URL, too many redirects...: the configuration is wrong, retrying won't help.
             raise PermanentProviderError(

@@ -31,13 +31,14 @@ from ...tools.phone import InvalidPhoneError, normalize_mx_phone
 from ...tools.whatsapp import (
     PermanentProviderError,
     TransientProviderError,
+    UnknownOutcomeError,
     WhatsAppClient,
     backoff_seconds,
     parse_status_webhook,
     verify_challenge,
     verify_signature,
 )
-from ..whatsapp_server import MALFORMED, TIMEOUT, FakeWhatsAppServer, status_payload
+from ..whatsapp_server import MALFORMED, RESET, TIMEOUT, FakeWhatsAppServer, status_payload
 
 TIJUANA = 'America/Tijuana'
 MEXICO_CITY = 'America/Mexico_City'
@@ -471,18 +472,49 @@ class TestWhatsAppClient(TestCase):
         self._send()
         self.assertEqual([r.status for r in self.server.received], [429, 429, 200])
 
-    def test_timeout_is_transient(self):
+    def _quick_client(self, timeout=0.5):
         session = requests.Session()
-        session.mount('http://', _ClientTimeoutAdapter(0.5))
-        client = WhatsAppClient(self.server.url, self.server.token, self.server.phone_number_id, timeout=0.5,
-                                session=session)
+        session.mount('http://', _ClientTimeoutAdapter(timeout))
+        return WhatsAppClient(self.server.url, self.server.token, self.server.phone_number_id, timeout=timeout,
+                              session=session)
+
+    def test_timeout_is_unknown_outcome(self):
+        """A request written but not answered in time may have been accepted: never a transient error."""
+        client = self._quick_client()
         self.server.fail_next(1, status=TIMEOUT, delay=5)
         started = time.monotonic()
-        with self.assertRaises(TransientProviderError) as caught:
+        with self.assertRaises(UnknownOutcomeError) as caught:
             self._send(client)
+        self.assertNotIsInstance(caught.exception, TransientProviderError)
         self.assertLess(time.monotonic() - started, 3)
         self.assertIn('time limit', str(caught.exception))
+        self.assertIn('may have been accepted', str(caught.exception))
         self.assertEqual(self.server.requests, [])
+        # The provider that was only slow did send it: the same error, nothing else to know.
+        self.server.fail_next(1, status=TIMEOUT, delay=1, accept=True)
+        with self.assertRaises(UnknownOutcomeError):
+            self._send(client)
+
+    def test_reset_after_sending_is_unknown_outcome(self):
+        for accept in (True, False):
+            with self.subTest(accept=accept):
+                self.server.reset()
+                self.server.fail_next(1, status=RESET, accept=accept)
+                with self.assertRaises(UnknownOutcomeError) as caught:
+                    self._send()
+                self.assertIn('lost after the message was sent', str(caught.exception))
+                self.assertEqual(len(self.server.requests), int(accept))
+                self.assertEqual(len(self.server.received), 1)
+        # The connection after a reset works again.
+        self.assertTrue(self._send().startswith('wamid.'))
+
+    def test_connection_refused_is_transient(self):
+        with FakeWhatsAppServer() as server:
+            url = server.url
+        client = WhatsAppClient(url, 'test-token', '106540352242922')
+        with self.assertRaises(TransientProviderError) as caught:
+            client.send_template('+523312345678', 'cualquiera', 'es', ['1'])
+        self.assertIn('could not be reached', str(caught.exception))
 
     def test_rejections_are_permanent(self):
         with self.assertRaises(PermanentProviderError) as caught:
