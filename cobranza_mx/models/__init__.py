@@ -6,6 +6,7 @@ from . import cobranza_account
 from . import cobranza_stage_history
 from . import cobranza_assignment_rule
 from . import cobranza_run
+from . import cobranza_run_lock
 from . import cobranza_run_placement
 from . import cobranza_run_accounts
 from . import cobranza_forbidden_term

@@ -1,21 +1,24 @@
 """The daily collection run: the model, its entry points, and the batches it places and records in order.
 
 The run's other concepts extend the same model, each in a file of its own:
+:mod:`.cobranza_run_lock` (one run per company at a time, runs left running, failed runs),
 :mod:`.cobranza_run_placement` (the SQL placing invoices in stages, the stage history and the
 invoices leaving collection) and :mod:`.cobranza_run_accounts` (the accounts' figures, their
 assignment and the queue of stage actions, which :mod:`.cobranza_stage_action` executes).
 """
 import logging
+import random
 import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import datetime
 
 import pytz
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools.batches import InOrder
@@ -37,9 +40,12 @@ class CobranzaRun(models.Model):
     the new ones and queues the actions of the stages that accounts enter, which the
     stage actions cron executes. It is idempotent for a given date;
     an interrupted run (cron time limit, killed worker) is resumed from the last
-    recorded batch by the next run of the same company and date.
+    recorded batch by the next run of the same company and date. One run of a company
+    works at a time (:mod:`.cobranza_run_lock`); a run that crashes is marked failed and
+    the company's collection administrators get an activity on it.
     """
     _name = 'cobranza.run'
+    _inherit = ['mail.thread', 'mail.activity.mixin']
     _description = 'Collection Run'
     _order = 'id desc'
 
@@ -76,15 +82,27 @@ class CobranzaRun(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_daily_run(self):
-        """Cron entry: run every company that has a collection policy, resuming interrupted runs."""
+        """Cron entry: run every company that has a collection policy, resuming interrupted runs.
+
+        A company whose run is in progress elsewhere is skipped until the next call. A company
+        whose run crashes is left with a failed run (see :meth:`_run_for_company`) and the other
+        companies run; the first crash is raised at the end, so that the cron counts a failure.
+        """
         companies = self._companies_to_run()
         self.env['ir.cron']._commit_progress(remaining=len(companies))
+        crash = None
         for company in companies:
-            run = self._run_for_company(company, trigger='cron', commit=True)
+            try:
+                run = self._run_for_company(company, trigger='cron', commit=True)
+            except Exception as error:  # noqa: BLE001 - recorded on the failed run, raised at the end
+                crash = crash or error
+                run = self.browse()
             if run.state == 'running':
                 # Out of time: the cron is rescheduled at once and resumes this run.
                 return
             self.env['ir.cron']._commit_progress(1)
+        if crash:
+            raise crash
 
     @api.model
     def action_run_now(self):
@@ -116,19 +134,62 @@ class CobranzaRun(models.Model):
     def _run_for_company(self, company, trigger='manual', run_date=None, commit=False, max_batches=None):
         """Run (or resume) the collection run of ``company`` for ``run_date`` (default: today there).
 
+        The company's run lock is taken before anything is read (:meth:`_lock_company`): a manual
+        run holds it until the caller's transaction ends, a scheduled run on its connection across
+        its commits. When another run holds it, a manual run raises a UserError and a scheduled
+        run does nothing. Holding it, a run left ``running`` by a worker that stopped is resumed
+        (same date) or marked failed (older date). A run that crashes is marked failed with the
+        error, in a transaction of its own, the company's collection administrators are told, and
+        the error is raised again; a concurrency error of a manual run is raised as it is, for
+        Odoo to retry the request in a new transaction.
+
         :param commit: place each batch in a transaction of its own and commit the progress (cron); a
             manual run stays in the caller's transaction.
         :param max_batches: stop after this many batches, leaving the run to be resumed.
-        :return: the cobranza.run record
+        :return: the cobranza.run record (none when a scheduled run found another run in progress)
         """
+        self = self.sudo()
+        if not self._lock_company(company, session=commit):
+            if commit:
+                _logger.info("Collection run of company %s skipped: another run of it is in progress", company.id)
+                return self.browse()
+            raise UserError(self._in_progress_message(company))
+        try:
+            return self._run_locked(company, trigger, run_date, commit, max_batches)
+        finally:
+            if commit:
+                self._unlock_company(company)
+
+    @api.model
+    def _run_locked(self, company, trigger, run_date, commit, max_batches):
+        """:meth:`_run_for_company` once the company's run lock is held."""
         run_date = run_date or self._company_today(company)
-        self = self.sudo().with_company(company)
-        run = self.search([('company_id', '=', company.id), ('date', '=', run_date), ('state', '=', 'running')],
-                          limit=1)
-        if not run:
-            run = self.create({'company_id': company.id, 'date': run_date, 'trigger': trigger})
-        run._execute(commit=commit, max_batches=max_batches)
-        return run
+        self = self.with_company(company)
+        if commit:
+            # From here on, this transaction sees what the run that held the lock committed.
+            self._checkpoint(commit)
+        run_id = None
+        try:
+            # A manual run that crashes leaves the caller's transaction as it found it.
+            with nullcontext() if commit else self.env.cr.savepoint():
+                self._fail_interrupted_runs(company, run_date)
+                run = self.search([('company_id', '=', company.id), ('date', '=', run_date),
+                                   ('state', '=', 'running')], limit=1)
+                if not run:
+                    run = self.with_context(tracking_disable=True).create(
+                        {'company_id': company.id, 'date': run_date, 'trigger': trigger})
+                run_id = run.id
+                run._execute(commit=commit, max_batches=max_batches)
+            return run
+        except Exception as error:
+            if not commit and isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+                raise
+            _logger.exception("Collection run of company %s on %s failed", company.id, run_date)
+            if commit:
+                # Release this transaction's row locks before the run is marked failed in another.
+                self.env.cr.rollback()
+            self._record_crash(run_id, {'company_id': company.id, 'date': run_date, 'trigger': trigger}, error)
+            raise
 
     # ------------------------------------------------------------------
     # The run
@@ -279,10 +340,23 @@ class CobranzaRun(models.Model):
                         _logger.error("Collection run %s: batch %s failed", self.id, index, exc_info=error)
 
     def _place_committed(self, after, upper, context):
-        """Place one batch in a new transaction, committed when it ends (a worker thread may call this)."""
+        """Place one batch in a new transaction, committed when it ends (a worker thread may call this).
+
+        A concurrency error (serialization failure, deadlock, lock timeout) places the batch again in
+        a new transaction, as Odoo retries a request, up to its number of tries.
+        """
         threading.current_thread().dbname = self.env.cr.dbname
-        with self.env.registry.cursor() as cr:
-            return self.with_env(self.env(cr=cr))._place_range(after, upper, context)
+        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+            try:
+                with self.env.registry.cursor() as cr:
+                    return self.with_env(self.env(cr=cr))._place_range(after, upper, context)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
+                    raise
+                wait = random.uniform(0.0, 0.25 * 2 ** attempt)
+                _logger.info("Collection run %s: batch (%s, %s] met %s, placed again in %.2f s", self.id,
+                             after, upper, error.pgcode, wait)
+                time.sleep(wait)
 
     def _record_batches(self, upper, counters, errors):
         """Record the batches placed up to invoice id ``upper``."""

@@ -10,6 +10,7 @@ from collections import Counter
 
 from markupsafe import Markup
 from odoo import models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools.stages import sort_rules
@@ -69,12 +70,16 @@ class CobranzaRun(models.Model):
         """Place the open invoices of ids ``(after, upper]``; a failing batch is retried invoice by invoice.
 
         Return ``(counters, errors)``: each failing invoice gets the error on its chatter and a line
-        in ``errors`` for the run's log.
+        in ``errors`` for the run's log. A concurrency error (serialization failure, deadlock, lock
+        timeout) is no invoice's error: it is raised, for the batch to be placed again in a new
+        transaction.
         """
         selection = SQL("m.id > %s AND m.id <= %s", after, upper)
         try:
             with self.env.cr.savepoint():
                 return self._place(selection, context), []
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
         except Exception:
             _logger.exception("Collection run %s: batch failed, retrying invoice by invoice", self.id)
             self.env.invalidate_all()
@@ -86,6 +91,8 @@ class CobranzaRun(models.Model):
             try:
                 with self.env.cr.savepoint():
                     counters += self._place(SQL("m.id = %s", move_id), context)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
             except Exception as e:  # noqa: BLE001
                 self.env.invalidate_all()
                 counters['evaluated'] += 1
@@ -100,6 +107,12 @@ class CobranzaRun(models.Model):
         action date with the semantics of :mod:`..tools.stages` (the most advanced stage whose
         day and amount it reaches; the next stage's entry date), writes only the invoices whose
         values changed and records their stage changes in the history.
+
+        The invoices to write are read again with their rows locked (``locked``), and what is
+        written, recorded and posted compares with those values: a concurrent writer that placed
+        an invoice already leaves nothing to write (no second history row, no second note); one
+        that changed it after this transaction's snapshot makes PostgreSQL raise a serialization
+        failure (Odoo's REPEATABLE READ), and the batch is placed again in a new transaction.
         """
         [(evaluated, excluded, no_policy, changed, messages)] = self.env.execute_query(SQL(
             """
@@ -144,12 +157,34 @@ class CobranzaRun(models.Model):
                   FROM batch b
                  WHERE b.excluded
             ),
+            locked AS (
+                SELECT m.id, m.cobranza_account_id AS account_id, m.cobranza_policy_id AS policy_id,
+                       m.cobranza_stage_id AS stage_id, m.cobranza_stage_date AS stage_date,
+                       m.cobranza_next_action_date AS next_action
+                  FROM account_move m
+                  JOIN new n ON n.id = m.id
+                 WHERE %(selection)s
+                   AND (n.account_id, n.policy_id, n.stage_id, n.stage_date, n.next_action)
+                       IS DISTINCT FROM (n.old_account, n.old_policy, n.old_stage, n.old_stage_date, n.old_next)
+              ORDER BY m.id
+                   FOR NO KEY UPDATE OF m
+            ),
+            locked_new AS (
+                SELECT n.id, n.account_id, n.policy_id, n.stage_id, n.next_action, n.days, n.residual,
+                       CASE WHEN n.stage_id IS NULL THEN NULL::date
+                            WHEN n.stage_id = l.stage_id THEN l.stage_date
+                            ELSE %(date)s::date END AS stage_date,
+                       l.account_id AS old_account, l.policy_id AS old_policy, l.stage_id AS old_stage,
+                       l.stage_date AS old_stage_date, l.next_action AS old_next
+                  FROM new n
+                  JOIN locked l ON l.id = n.id
+            ),
             upd AS (
                 UPDATE account_move m
                    SET cobranza_account_id = n.account_id, cobranza_policy_id = n.policy_id,
                        cobranza_stage_id = n.stage_id, cobranza_stage_date = n.stage_date,
                        cobranza_next_action_date = n.next_action
-                  FROM new n
+                  FROM locked_new n
                  WHERE m.id = n.id AND %(selection)s
                    AND (n.account_id, n.policy_id, n.stage_id, n.stage_date, n.next_action)
                        IS DISTINCT FROM (n.old_account, n.old_policy, n.old_stage, n.old_stage_date, n.old_next)

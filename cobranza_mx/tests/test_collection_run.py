@@ -320,8 +320,9 @@ class TestCollectionRun(CobranzaCommon):
         self.assertEqual((run.state, run.last_move_id, run.evaluated_count, run.changed_count),
                          ('done', uppers[2], 6, 6))
 
-        # The next day, the third batch ends and the run is killed before the first two end.
-        class WorkerKilled(Exception):
+        # The next day, the third batch ends and the run is killed before the first two end. A killed
+        # worker runs no exception handler: not an Exception, which would be a crash (a failed run).
+        class WorkerKilled(BaseException):
             pass
 
         def third_batch_then_killed(run, bounds, context, stop):
