@@ -17,6 +17,9 @@ EXCLUSION_REASONS = [
 # part of it: an excluded invoice stays in collection, paused. AccountMove._cobranza_open_sql is the
 # same condition in SQL, for the daily run and the reminders' scheduling.
 IN_COLLECTION_DOMAIN = [('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), ('amount_residual', '>', 0)]
+# What the daily run writes on invoices (with SQL): nobody else writes them, not even by RPC.
+RUN_MOVE_FIELDS = ('cobranza_account_id', 'cobranza_policy_id', 'cobranza_stage_id', 'cobranza_stage_date',
+                   'cobranza_next_action_date')
 
 
 class AccountMove(models.Model):
@@ -83,7 +86,14 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._cobranza_check_run_fields(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._cobranza_check_run_fields(vals)
         res = super().write(vals)
         # Cheap tests first: the daily run writes on thousands of invoices.
         if 'state' in vals and vals['state'] != 'posted':
@@ -94,6 +104,16 @@ class AccountMove(models.Model):
             else:
                 self.env['cobranza.reminder']._resume_for_moves(self.filtered(lambda m: m.move_type == 'out_invoice'))
         return res
+
+    def _cobranza_check_run_fields(self, vals):
+        if self.env.su:
+            return
+        refused = set(RUN_MOVE_FIELDS).intersection(vals)
+        if refused:
+            raise UserError(self.env._(
+                "The collection stage of an invoice is set by the daily collection run and cannot be changed: "
+                "%(fields)s.",
+                fields=', '.join(sorted(self._fields[name]._description_string(self.env) for name in refused))))
 
     # ------------------------------------------------------------------
     # In collection: the one definition the run and the reminders share

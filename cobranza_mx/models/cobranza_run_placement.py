@@ -14,12 +14,9 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..tools.stages import sort_rules
+from .account_move import RUN_MOVE_FIELDS
 
 _logger = logging.getLogger(__name__)
-
-# Fields the run writes on account.move.
-MOVE_FIELDS = ['cobranza_account_id', 'cobranza_policy_id', 'cobranza_stage_id', 'cobranza_stage_date',
-               'cobranza_next_action_date']
 
 # The columns of a stage change, in the order both of the run's inserts give them.
 HISTORY_INSERT = SQL(
@@ -207,7 +204,7 @@ class CobranzaRun(models.Model):
             open=self._open_invoices_sql(), selection=selection,
             run=self.id, history_insert=HISTORY_INSERT,
         ))
-        self.env['account.move'].invalidate_model(MOVE_FIELDS)
+        self.env['account.move'].invalidate_model(RUN_MOVE_FIELDS)
         if changed:
             self.env['account.move'].invalidate_model(['cobranza_history_ids'])
             self.env['cobranza.account'].invalidate_model(['history_ids'])
@@ -263,7 +260,7 @@ class CobranzaRun(models.Model):
             company=self.company_id.id, open=self._open_invoices_sql(), date=self.date))
         if not rows:
             return
-        self.env['account.move'].invalidate_model(MOVE_FIELDS)
+        self.env['account.move'].invalidate_model(RUN_MOVE_FIELDS)
         self._insert_history(
             [(move_id, account_id, old_stage, None, days, residual)
              for move_id, account_id, old_stage, days, residual in rows if account_id], 'closed')

@@ -119,6 +119,17 @@ class TestAccess(CobranzaCommon):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 run.with_user(user).write({'evaluated_count': 0, 'state': 'done', 'log': 'nada'})
         self.assertEqual(self.account_b.total_due, 1000.0)
+        # A billing user may edit invoices, not the stage the run gave them.
+        stage = self.invoice_b.cobranza_stage_id
+        for user in (self.users['billing'], admin):
+            with self.subTest(user=user.login):
+                with self.assertRaises(UserError):
+                    self.invoice_b.with_user(user).write({'cobranza_stage_id': self.stage_preventive.id})
+                with self.assertRaises(UserError):
+                    self.invoice_b.with_user(user).write({'cobranza_next_action_date': self.run_date})
+        self.assertEqual(self.invoice_b.cobranza_stage_id, stage)
+        self.invoice_b.with_user(self.users['billing']).write({'ref': 'OC-4471'})
+        self.assertEqual(self.invoice_b.ref, 'OC-4471')
         # What people set stays writable.
         self.account_b.with_user(self.supervisor).write({'collector_id': self.collector_1.id})
         self.assertEqual(self.account_b.collector_id, self.collector_1)

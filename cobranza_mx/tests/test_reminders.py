@@ -409,6 +409,21 @@ class TestReminderSendWindow(ReminderCommon, MockEmail, MockSMS):
         self.assertEqual([s['number'] for s in self._sms], ['+525512345678'])
         self.assertEqual(sms.state, 'pending')
 
+    def test_held_sms_do_not_block_the_queue(self):
+        """A reminder SMS held until its window opens leaves the queue to the SMS behind it."""
+        self.rule_sms_24.active = True
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        tz = 'America/Mexico_City'
+        held = self._process(local(tz, 2026, 6, 19, 21, 59)).sms_id
+        held.cobranza_scheduled_date = local(tz, 2026, 6, 20, 7, 0)
+        other = self.env['sms.sms'].create({'number': '+525587654321', 'body': 'Otro aviso', 'state': 'outgoing'})
+        self.assertLess(held.id, other.id)
+        self.env['ir.config_parameter'].sudo().set_param('sms.session.batch.size', 1)
+        with freeze_time(local(tz, 2026, 6, 19, 22, 5)), self.mockSMSGateway():
+            self.env['sms.sms']._process_queue()
+        self.assertEqual([s['number'] for s in self._sms], ['+525587654321'])
+        self.assertEqual(held.state, 'outgoing')
+
 
 @tagged('post_install', '-at_install')
 class TestReminderStop(ReminderCommon):
