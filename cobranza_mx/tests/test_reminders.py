@@ -419,8 +419,9 @@ class TestReminderSendWindow(ReminderCommon, MockEmail, MockSMS):
         other = self.env['sms.sms'].create({'number': '+525587654321', 'body': 'Otro aviso', 'state': 'outgoing'})
         self.assertLess(held.id, other.id)
         self.env['ir.config_parameter'].sudo().set_param('sms.session.batch.size', 1)
-        with freeze_time(local(tz, 2026, 6, 19, 22, 5)), self.mockSMSGateway():
-            self.env['sms.sms']._process_queue()
+        cron = self.env.ref('sms.ir_cron_sms_scheduler_action')
+        with freeze_time(local(tz, 2026, 6, 19, 22, 5)), self.mockSMSGateway(), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
         self.assertEqual([s['number'] for s in self._sms], ['+525587654321'])
         self.assertEqual(held.state, 'outgoing')
 
