@@ -76,7 +76,8 @@ class CobranzaAccount(models.Model):
         'UNIQUE(partner_id, company_id)', 'A customer has only one collection account per company.')
 
     @api.model
-    def _read_group_stage_ids(self, stages, domain):
+    def _read_group_stage_ids(self, stages, _domain):
+        # Odoo's group_expand signature, (records, domain): every stage of the policies, whatever the domain.
         policies = self.env['cobranza.policy'].search([('company_id', 'in', [False, *self.env.companies.ids])])
         return stages.search([('policy_id', 'in', policies.ids)])
 

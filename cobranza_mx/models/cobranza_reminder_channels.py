@@ -27,7 +27,9 @@ MAX_ATTEMPTS = 5
 class CobranzaReminder(models.Model):
     _inherit = 'cobranza.reminder'
 
-    def _send_email(self, group, recipient, text, now, values=None):
+    # The channel senders share one signature, (group, recipient, text, now, values), called by
+    # _process_group; an argument a sender does not use is named with a leading underscore.
+    def _send_email(self, group, recipient, _text, now, _values=None):
         template = self.rule_id.mail_template_id or self.env.ref('cobranza_mx.mail_template_reminder')
         # Checked inside the window now; mail.mail.send checks it again when the queue sends it.
         mail = self.env['mail.mail'].sudo().browse(template.send_mail(self.id, force_send=False, email_values={
@@ -51,14 +53,14 @@ class CobranzaReminder(models.Model):
         group.mail_id = mail
         group._finish('sent', log_result='queued', text=str(mail.body_html or ''))
 
-    def _send_sms(self, group, recipient, text, now, values=None):
+    def _send_sms(self, group, recipient, text, now, _values=None):
         sms = self.env['sms.sms'].sudo().create({
             'number': recipient, 'body': text, 'partner_id': self.partner_id.id, 'state': 'outgoing',
             'cobranza_scheduled_date': now})
         group.sms_id = sms
         group._finish('sent', log_result='queued', text=text)
 
-    def _send_letter(self, group, recipient, text, now, values=None):
+    def _send_letter(self, group, _recipient, _text, _now, _values=None):
         report = self.env.ref('cobranza_mx.action_report_reminder_letter')
         content, _type = self.env['ir.actions.report'].with_context(
             lang=self.partner_id.lang or 'es_MX')._render_qweb_pdf(report, self.ids)

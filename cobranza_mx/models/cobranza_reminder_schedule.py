@@ -42,15 +42,7 @@ class CobranzaReminder(models.Model):
                 horizon=(now + timedelta(hours=-rule.offset_hours + 48)).date()))
             if not rows:
                 continue
-            wanted = {}
-            for move_id, partner_id, account_id, due, tz, state_code in rows:
-                tz_name = cw.debtor_tz(tz, state_code)
-                occurrence, due_at = reminder_occurrence(due, tz_name, now, rule.offset_hours,
-                                                         rule.repeat_interval_hours, rule.repeat_max)
-                if due_at is None:
-                    continue
-                for channel in channels:
-                    wanted[(move_id, channel, occurrence)] = (partner_id, account_id, due_at)
+            wanted = self._wanted_reminders(rule, channels, rows, now)
             if not wanted:
                 continue
             existing = set(self.env.execute_query(SQL(
@@ -71,3 +63,18 @@ class CobranzaReminder(models.Model):
             if vals_list:
                 created |= self.create(vals_list)
         return created
+
+    @api.model
+    def _wanted_reminders(self, rule, channels, rows, now):
+        """``{(move id, channel, occurrence): (partner id, account id, due at)}``: the reminders ``rule``
+        wants by ``now`` for the invoice ``rows`` of :meth:`_schedule`."""
+        wanted = {}
+        for move_id, partner_id, account_id, due, tz, state_code in rows:
+            tz_name = cw.debtor_tz(tz, state_code)
+            occurrence, due_at = reminder_occurrence(due, tz_name, now, rule.offset_hours,
+                                                     rule.repeat_interval_hours, rule.repeat_max)
+            if due_at is None:
+                continue
+            for channel in channels:
+                wanted[(move_id, channel, occurrence)] = (partner_id, account_id, due_at)
+        return wanted

@@ -48,7 +48,7 @@ class CobranzaReminder(models.Model):
             ('sending_since', '<', now - timedelta(minutes=SENDING_GRACE_MINUTES)),
         ])
         for leader in stale.filtered(lambda r: r.leader_id not in stale):
-            group = stale.filtered(lambda r, leader=leader: r == leader or r.leader_id == leader)
+            group = stale.filtered(lambda r, leader=leader: leader in (r, r.leader_id))
             group._finish(UNCONFIRMED_STATE, reason=self.env._(
                 "Interrupted while sending: the provider may have the message. It is not sent again "
                 "automatically; its status settles it, or a supervisor resends it."))
@@ -70,7 +70,7 @@ class CobranzaReminder(models.Model):
             if not due:
                 break
             seen += due.ids
-            groups = defaultdict(lambda: self.browse())
+            groups = defaultdict(self.browse)
             for reminder in due:
                 groups[(reminder.company_id.id, reminder.partner_id.id, reminder.channel)] |= reminder
             for group in groups.values():
@@ -105,7 +105,8 @@ class CobranzaReminder(models.Model):
         try:
             with self.env.cr.savepoint():
                 call = self._process_group(now)
-        except Exception as error:  # one debtor's error must not stop the others
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # One debtor's error, whatever it is, must not stop the others (as a cron's records).
             _logger.exception("Collection reminders %s could not be sent", self.ids)
             self._finish_safely('failed', self.env._("Could not be sent: %(error)s",
                                                      error=str(error) or type(error).__name__))
@@ -117,8 +118,9 @@ class CobranzaReminder(models.Model):
         try:
             with self.env.cr.savepoint():
                 call()
-        except Exception as error:
-            # The request may have reached the provider: never "failed", which would invite a resend.
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # Whatever it is, this group only fails. The request may have reached the provider: never
+            # "failed", which would invite a resend.
             _logger.exception("Collection reminders %s: error around the provider call", self.ids)
             self._finish_safely(UNCONFIRMED_STATE, self.env._(
                 "Error while sending, the provider may have the message: %(error)s",
@@ -129,7 +131,8 @@ class CobranzaReminder(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._finish(state, reason=reason)
-        except Exception:
+        except Exception:  # pylint: disable=broad-exception-caught
+            # The error being handled is already logged; this one only adds to the log.
             _logger.exception("Collection reminders %s could not be marked %s", self.ids, state)
 
     def _process_group(self, now):
@@ -167,7 +170,9 @@ class CobranzaReminder(models.Model):
         # Compliance of what is actually sent (an e-mail is checked once rendered, in _send_email).
         if text and pending._refuse_forbidden(text):
             return None
-        return getattr(leader, f'_send_{channel}')(pending, recipient, text, now, values=values)
+        # Every _send_<channel> takes (group, recipient, text, now, values), positionally: a sender that
+        # does not need one of them names it with a leading underscore.
+        return getattr(leader, f'_send_{channel}')(pending, recipient, text, now, values)
 
     def _contact_window(self):
         """(ContactWindow, IANA zone) of this reminder's debtor under its policy."""
@@ -251,7 +256,8 @@ class CobranzaReminder(models.Model):
         for reminders in self.grouped(lambda r: (r.partner_id, r.channel)).values():
             reminders._finish(state, reason=reason)
 
-    def _recipient(self):
+    # One return per skip reason, in the order they are checked: clearer than nesting them.
+    def _recipient(self):  # pylint: disable=too-many-return-statements
         """(recipient, skip reason) of this group's debtor for its channel."""
         partner = self[0].partner_id
         channel = self[0].channel

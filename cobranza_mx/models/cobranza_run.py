@@ -94,7 +94,9 @@ class CobranzaRun(models.Model):
         for company in companies:
             try:
                 run = self._run_for_company(company, trigger='cron', commit=True)
-            except Exception as error:  # noqa: BLE001 - recorded on the failed run, raised at the end
+            except Exception as error:  # noqa: BLE001  # pylint: disable=broad-exception-caught
+                # Each company runs on its own, as a cron isolates its records: the error is recorded on
+                # the failed run and the first one is raised at the end.
                 crash = crash or error
                 run = self.browse()
             if run.state == 'running':
@@ -148,35 +150,35 @@ class CobranzaRun(models.Model):
         :param max_batches: stop after this many batches, leaving the run to be resumed.
         :return: the cobranza.run record (none when a scheduled run found another run in progress)
         """
-        self = self.sudo()
-        if not self._lock_company(company, session=commit):
+        run_model = self.sudo()
+        if not run_model._lock_company(company, session=commit):
             if commit:
                 _logger.info("Collection run of company %s skipped: another run of it is in progress", company.id)
-                return self.browse()
-            raise UserError(self._in_progress_message(company))
+                return run_model.browse()
+            raise UserError(run_model._in_progress_message(company))
         try:
-            return self._run_locked(company, trigger, run_date, commit, max_batches)
+            return run_model._run_locked(company, trigger, run_date, commit, max_batches)
         finally:
             if commit:
-                self._unlock_company(company)
+                run_model._unlock_company(company)
 
     @api.model
     def _run_locked(self, company, trigger, run_date, commit, max_batches):
         """:meth:`_run_for_company` once the company's run lock is held."""
         run_date = run_date or self._company_today(company)
-        self = self.with_company(company)
+        run_model = self.with_company(company)
         if commit:
             # From here on, this transaction sees what the run that held the lock committed.
-            self._checkpoint(commit)
+            run_model._checkpoint(commit)
         run_id = None
         try:
             # A manual run that crashes leaves the caller's transaction as it found it.
-            with nullcontext() if commit else self.env.cr.savepoint():
-                self._fail_interrupted_runs(company, run_date)
-                run = self.search([('company_id', '=', company.id), ('date', '=', run_date),
-                                   ('state', '=', 'running')], limit=1)
+            with nullcontext() if commit else run_model.env.cr.savepoint():
+                run_model._fail_interrupted_runs(company, run_date)
+                run = run_model.search([('company_id', '=', company.id), ('date', '=', run_date),
+                                        ('state', '=', 'running')], limit=1)
                 if not run:
-                    run = self.with_context(tracking_disable=True).create(
+                    run = run_model.with_context(tracking_disable=True).create(
                         {'company_id': company.id, 'date': run_date, 'trigger': trigger})
                 run_id = run.id
                 run._execute(commit=commit, max_batches=max_batches)
@@ -187,8 +189,8 @@ class CobranzaRun(models.Model):
             _logger.exception("Collection run of company %s on %s failed", company.id, run_date)
             if commit:
                 # Release this transaction's row locks before the run is marked failed in another.
-                self.env.cr.rollback()
-            self._record_crash(run_id, {'company_id': company.id, 'date': run_date, 'trigger': trigger}, error)
+                run_model.env.cr.rollback()
+            run_model._record_crash(run_id, {'company_id': company.id, 'date': run_date, 'trigger': trigger}, error)
             raise
 
     # ------------------------------------------------------------------
@@ -346,17 +348,18 @@ class CobranzaRun(models.Model):
         a new transaction, as Odoo retries a request, up to its number of tries.
         """
         threading.current_thread().dbname = self.env.cr.dbname
-        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE):
             try:
                 with self.env.registry.cursor() as cr:
                     return self.with_env(self.env(cr=cr))._place_range(after, upper, context)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
-                if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
-                    raise
-                wait = random.uniform(0.0, 0.25 * 2 ** attempt)
+                delay = random.uniform(0.0, 0.25 * 2 ** attempt)
                 _logger.info("Collection run %s: batch (%s, %s] met %s, placed again in %.2f s", self.id,
-                             after, upper, error.pgcode, wait)
-                time.sleep(wait)
+                             after, upper, error.pgcode, delay)
+                time.sleep(delay)
+        # The last try: its concurrency error is raised.
+        with self.env.registry.cursor() as cr:
+            return self.with_env(self.env(cr=cr))._place_range(after, upper, context)
 
     def _record_batches(self, upper, counters, errors):
         """Record the batches placed up to invoice id ``upper``."""

@@ -8,7 +8,13 @@ for the stage actions cron (:meth:`cobranza.stage.action._process_queue`).
 from odoo import models
 from odoo.tools import SQL
 
-from ..tools.account_figures import ACCOUNT_FIGURES, account_figures, closed_account_figures, figures_changed
+from ..tools.account_figures import (
+    ACCOUNT_FIGURES,
+    InvoiceTotals,
+    account_figures,
+    closed_account_figures,
+    figures_changed,
+)
 from ..tools.stages import STAGE_CODES
 
 # The figures with their SQL types.
@@ -44,12 +50,12 @@ class CobranzaRun(models.Model):
         aggregates = self.env.execute_query(SQL(
             """
             SELECT m.cobranza_account_id,
+                   (ARRAY_AGG(m.cobranza_stage_id ORDER BY array_position(%(codes)s::varchar[], s.code::varchar)
+                                DESC, s.days_from DESC, s.id DESC) FILTER (WHERE s.id IS NOT NULL))[1],
                    SUM(m.amount_residual_signed),
                    COALESCE(SUM(m.amount_residual_signed) FILTER (WHERE m.invoice_date_due < %(date)s), 0),
                    GREATEST(MAX(%(date)s::date - m.invoice_date_due), 0),
                    COUNT(*),
-                   (ARRAY_AGG(m.cobranza_stage_id ORDER BY array_position(%(codes)s::varchar[], s.code::varchar)
-                                DESC, s.days_from DESC, s.id DESC) FILTER (WHERE s.id IS NOT NULL))[1],
                    MIN(m.cobranza_next_action_date)
               FROM account_move m
          LEFT JOIN cobranza_stage s ON s.id = m.cobranza_stage_id
@@ -65,11 +71,11 @@ class CobranzaRun(models.Model):
             """, figures=SQL(', ').join(SQL.identifier(name) for name in ACCOUNT_FIGURES), company=self.company_id.id))}
         rule_by_id = context['rule_by_id']
         new_values = {}
-        for account_id, total_due, overdue, oldest, count, stage_id, next_action in aggregates:
+        for account_id, stage_id, *totals in aggregates:
             old = current.get(account_id) or (None, None, None)
             new_values[account_id] = account_figures(
-                self.date, stage_id, rule_by_id[stage_id].rank if stage_id in rule_by_id else None, total_due,
-                overdue, oldest, count, next_action, old_stage_id=old[0], old_stage_date=old[2])
+                self.date, stage_id, rule_by_id[stage_id].rank if stage_id in rule_by_id else None,
+                InvoiceTotals(*totals), old_stage_id=old[0], old_stage_date=old[2])
         for account_id in current.keys() - new_values.keys():
             new_values[account_id] = closed_account_figures(self.date)
         changed = {aid: vals for aid, vals in new_values.items()

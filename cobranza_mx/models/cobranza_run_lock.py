@@ -94,7 +94,8 @@ class CobranzaRun(models.Model):
                 Run = self.with_env(self.env(cr=cr))
                 run = Run.browse(run_id).exists() if run_id else Run
                 (run or Run.with_context(tracking_disable=True).create(values))._fail(line)
-        except Exception:  # the run's own error is the one raised
+        except Exception:  # pylint: disable=broad-exception-caught
+            # Whatever prevents recording it, the run's own error is the one raised.
             _logger.exception("Collection run of company %s: the failure could not be recorded",
                               values['company_id'])
 

@@ -77,7 +77,8 @@ class CobranzaRun(models.Model):
                 return self._place(selection, context), []
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise
-        except Exception:
+        except Exception:  # pylint: disable=broad-exception-caught
+            # Any invoice's error: the batch is retried invoice by invoice to find it.
             _logger.exception("Collection run %s: batch failed, retrying invoice by invoice", self.id)
             self.env.invalidate_all()
         counters, errors = Counter(), []
@@ -90,7 +91,8 @@ class CobranzaRun(models.Model):
                     counters += self._place(SQL("m.id = %s", move_id), context)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001  # pylint: disable=broad-exception-caught
+                # This invoice's error is left on record, the others go on (as a cron's records).
                 self.env.invalidate_all()
                 counters['evaluated'] += 1
                 counters['errors'] += 1

@@ -86,14 +86,16 @@ class CobranzaStageAction(models.Model):
             with run.env.cr.savepoint():
                 actions._execute(accounts, date)
             executed = len(accounts) * len(actions)
-        except Exception:  # noqa: BLE001 - find the failing accounts, keep the others
+        except Exception:  # noqa: BLE001  # pylint: disable=broad-exception-caught
+            # Any error of an account's action: find the failing accounts, keep the others.
             run.env.invalidate_all()
             for account in accounts:
                 try:
                     with run.env.cr.savepoint():
                         actions._execute(account, date)
                     executed += len(actions)
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:  # noqa: BLE001  # pylint: disable=broad-exception-caught
+                    # This account's error is left on record, the others go on (as a cron's records).
                     run.env.invalidate_all()
                     errors.append((account, e))
         if run:
@@ -108,7 +110,7 @@ class CobranzaStageAction(models.Model):
     def _execute(self, accounts, run_date):
         """Run every active action of these stages for the accounts entering them."""
         for action in self.filtered('active'):
-            getattr(action, '_execute_%s' % action.action_type)(accounts, run_date)
+            getattr(action, f'_execute_{action.action_type}')(accounts, run_date)
 
     def _execute_activity(self, accounts, run_date):
         model_id = self.env['ir.model']._get_id('cobranza.account')

@@ -268,7 +268,7 @@ class TestCollectionRun(CobranzaCommon):
         remaining_times = iter(remaining_times)
         place_committed, record_batches = Run._place_committed, Run._record_batches
 
-        def checkpoint(run, commit):
+        def checkpoint(run, _commit):
             with one_at_a_time:
                 run.env.flush_all()
             return next(remaining_times, float('inf'))
@@ -301,7 +301,7 @@ class TestCollectionRun(CobranzaCommon):
         Run = self.registry['cobranza.run']
         uppers = invoices.sorted('id')[1::2].ids
 
-        def second_first_third_last(run, bounds, context, stop):
+        def second_first_third_last(run, bounds, context, _stop):
             for index in (1, 0, 2):
                 yield index, *run._place_committed(*bounds[index], context)
 
@@ -325,7 +325,7 @@ class TestCollectionRun(CobranzaCommon):
         class WorkerKilled(BaseException):
             pass
 
-        def third_batch_then_killed(run, bounds, context, stop):
+        def third_batch_then_killed(run, bounds, context, _stop):
             yield 2, *run._place_committed(*bounds[2], context)
             raise WorkerKilled
 

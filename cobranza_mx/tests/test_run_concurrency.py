@@ -2,6 +2,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import UserError
@@ -232,7 +233,7 @@ class TestRunConcurrency(CobranzaCommon):
         invoices = self._invoices((5, 70))
         Run = self.registry['cobranza.run']
 
-        def crash(run, context):
+        def crash(run, _context):
             run.env.cr.execute("SELECT 1 / 0")
 
         error = None
@@ -241,7 +242,7 @@ class TestRunConcurrency(CobranzaCommon):
                 freeze_time(f'{self.run_date} 18:00:00'):
             try:
                 self.env['cobranza.run'].with_company(self.company).action_run_now()
-            except Exception as e:  # noqa: BLE001
+            except psycopg2.Error as e:
                 error = e
         self.assertIsNotNone(error)
         self.assertEqual(error.pgcode, '22012', "the run's own error is raised")

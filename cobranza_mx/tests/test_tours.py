@@ -13,8 +13,9 @@ class TestCollectionTours(CobranzaCommon, HttpCase):
         cls._setup_two_accounts()
 
     def test_collector_worklist_on_phone(self):
-        self.browser_size = '375x667'
-        self.touch_enabled = True
+        # HttpCase reads these when the tour starts: set on this test only, as Odoo's own tests do.
+        self.browser_size = '375x667'  # pylint: disable=attribute-defined-outside-init
+        self.touch_enabled = True  # pylint: disable=attribute-defined-outside-init
         self.start_tour('/odoo/my-collections', 'cobranza_collector_worklist', login='collector_1')
 
     def test_supervisor_assigns_collector(self):

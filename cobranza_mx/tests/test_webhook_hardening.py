@@ -132,8 +132,8 @@ class TestStatusWebhookParser(BaseCase):
         self.assertEqual(len(webhook.events), 8)
         self.assertEqual([event.callback_data for event in webhook.events],
                          [None, None, None, None, None, None, None, 'cobranza.reminder:abc'])
-        self.assertEqual(webhook.problems, ['entry[0].changes[0].value.statuses[%d].biz_opaque_callback_data: '
-                                            'not a valid string' % index for index in range(3)])
+        self.assertEqual(webhook.problems, [f'entry[0].changes[0].value.statuses[{index:d}].biz_opaque_callback_data: '
+                                            'not a valid string' for index in range(3)])
         self.assertEqual({event.timestamp for event in webhook.events[3:7]}, {None})
         self.assertEqual(webhook.events[0].timestamp, datetime(2026, 6, 18, 16, 0))
         self.assertEqual([event.error for event in webhook.events[3:7]],

@@ -70,7 +70,7 @@ class RecordedRequest:
 
 
 def _error_body(message, code, error_type='OAuthException', details=None, subcode=None, is_transient=None):
-    error = {'message': message, 'type': error_type, 'code': code, 'fbtrace_id': 'AFakeTrace%d' % code}
+    error = {'message': message, 'type': error_type, 'code': code, 'fbtrace_id': f'AFakeTrace{code:d}'}
     if details:
         error['error_data'] = {'messaging_product': 'whatsapp', 'details': details}
     if subcode is not None:
@@ -117,7 +117,20 @@ def _check_message(body, templates):
     language = template.get('language')
     if not isinstance(language, dict) or not isinstance(language.get('code'), str) or not language['code']:
         raise _invalid('(#100) The parameter template[language][code] is required.')
-    components = template.get('components', [])
+    body_params = _body_param_count(template.get('components', []))
+    if templates is not None:
+        name, code = template['name'], language['code']
+        if name not in templates:
+            raise _invalid('(#132001) Template name does not exist in the translation',
+                           f'template name ({name}) does not exist in {code}', code=132001)
+        if templates[name] != body_params:
+            raise _invalid('(#132000) Number of parameters does not match the expected number of params',
+                           f'body: number of localizable_params ({body_params:d}) does not match the expected '
+                           f'number of params ({templates[name]:d})', code=132000)
+
+
+def _body_param_count(components):
+    """The number of body parameters of valid template ``components``; raise a _Rejection otherwise."""
     if not isinstance(components, list):
         raise _invalid('(#100) Param template[components] must be an array.')
     body_params = 0
@@ -135,15 +148,7 @@ def _check_message(body, templates):
                                code=131008)
         if component['type'] == 'body':
             body_params += len(parameters)
-    if templates is not None:
-        name, code = template['name'], language['code']
-        if name not in templates:
-            raise _invalid('(#132001) Template name does not exist in the translation',
-                           'template name (%s) does not exist in %s' % (name, code), code=132001)
-        if templates[name] != body_params:
-            raise _invalid('(#132000) Number of parameters does not match the expected number of params',
-                           'body: number of localizable_params (%d) does not match the expected number of '
-                           'params (%d)' % (body_params, templates[name]), code=132000)
+    return body_params
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -151,7 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms delayed-ACK stall
     server_version = 'FakeWhatsApp/1.0'
 
-    def log_message(self, format, *args):
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        # The signature of BaseHTTPRequestHandler.log_message.
         _logger.debug('%s %s', self.address_string(), format % args)
 
     def do_GET(self):
@@ -164,7 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _abort(self):
         """Reset the connection (RST, no FIN): what the client sees when a proxy or the provider drops it."""
-        self.close_connection = True
+        # close_connection is BaseHTTPRequestHandler's, set by its handle(), not by __init__.
+        self.close_connection = True  # pylint: disable=attribute-defined-outside-init
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
             self.connection.close()
@@ -181,15 +188,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (timeout test): nobody is listening any more.
-            self.close_connection = True
+            self.close_connection = True  # pylint: disable=attribute-defined-outside-init
 
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, fake=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fake = fake
         self._connections = set()
         self._connections_lock = threading.Lock()
 
@@ -215,7 +223,8 @@ class _HTTPServer(ThreadingHTTPServer):
         _logger.debug('Fake WhatsApp server: error while serving %s', client_address, exc_info=True)
 
 
-class FakeWhatsAppServer:
+# A test double's state: its configuration, its faults, what it received and its HTTP server.
+class FakeWhatsAppServer:  # pylint: disable=too-many-instance-attributes
     """The Cloud API messages endpoint on 127.0.0.1; a context manager that starts and stops it.
 
     ``templates``, when given, maps the approved template names to their number of body parameters:
@@ -233,16 +242,15 @@ class FakeWhatsAppServer:
         self._faults = deque()
         self._phone_faults = {}
         self._ids = itertools.count(1)
-        self._accepted = []
-        self._received = []
+        self._accepted = deque()
+        self._received = deque()
         self._httpd = None
         self._thread = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self):
         self._stopping.clear()
-        self._httpd = _HTTPServer(('127.0.0.1', 0), _Handler)
-        self._httpd.fake = self
+        self._httpd = _HTTPServer(('127.0.0.1', 0), _Handler, fake=self)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={'poll_interval': 0.05},
                                         name='fake-whatsapp', daemon=True)
         self._thread.start()
@@ -271,7 +279,7 @@ class FakeWhatsAppServer:
     @property
     def url(self):
         """The base URL to configure in the client (without the API version)."""
-        return 'http://127.0.0.1:%d' % self.port
+        return f'http://127.0.0.1:{self.port:d}'
 
     # -- what tests look at and control --------------------------------------------------------
     @property
@@ -317,7 +325,7 @@ class FakeWhatsAppServer:
         except ValueError:
             body = None
         try:
-            message_id = self._answer(handler, raw, body)
+            message_id = self._answer(handler, body)
         except _Rejection as rejection:
             self._record(handler, raw, body, rejection.status)
             handler._reply(rejection.status, rejection.body, rejection.headers)
@@ -334,14 +342,14 @@ class FakeWhatsAppServer:
             'messages': [{'id': message_id, 'message_status': 'accepted'}],
         })
 
-    def _answer(self, handler, raw, body):
+    def _answer(self, handler, body):
         """The message id of an accepted request; raises _Rejection otherwise."""
         match = _PATH_RE.match(handler.path.split('?', 1)[0])
         if not match or match.group(2) != self.phone_number_id:
             object_id = match.group(2) if match else handler.path
             raise _Rejection(400, _error_body(
-                "Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to "
-                "missing permissions, or does not support this operation." % object_id,
+                f"Unsupported post request. Object with ID '{object_id}' does not exist, cannot be loaded due to "
+                "missing permissions, or does not support this operation.",
                 100, 'GraphMethodException', subcode=33))
         authorization = handler.headers.get('Authorization') or ''
         if not authorization.startswith('Bearer '):
@@ -360,7 +368,7 @@ class FakeWhatsAppServer:
         return self._new_message_id()
 
     def _new_message_id(self):
-        return 'wamid.HBgMNTIxNTUxMjM0NTY3OBUCABEYEkZBS0V%08d' % next(self._ids)
+        return f'wamid.HBgMNTIxNTUxMjM0NTY3OBUCABEYEkZBS0V{next(self._ids):08d}'
 
     def _apply(self, fault):
         """Sleep and raise the fault's answer; return only for a slow request that is accepted."""
@@ -396,6 +404,7 @@ class FakeWhatsAppServer:
             self._received.append(recorded)
             if message_id:
                 self._accepted.append(recorded)
+        return recorded
 
     # -- webhooks ------------------------------------------------------------------------------
     def status_webhook(self, message_id, status, timestamp=None, recipient_id='525512345678', errors=None,

@@ -1,4 +1,5 @@
 """The figures of a collection account written by the daily run, from its open invoices."""
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .aging import aging_bucket
@@ -11,10 +12,20 @@ ACCOUNT_FIGURES = (
 )
 
 
-def account_figures(run_date, stage_id, rank, total_due, total_overdue, oldest_overdue_days, open_invoice_count,
-                    next_action_date, old_stage_id=None, old_stage_date=None):
+@dataclass(frozen=True)
+class InvoiceTotals:
+    """What the open invoices of an account add up to."""
+    total_due: object
+    total_overdue: object
+    oldest_overdue_days: int
+    open_invoice_count: int
+    next_action_date: object = None
+
+
+def account_figures(run_date, stage_id, rank, totals, old_stage_id=None, old_stage_date=None):
     """The figures of an account with open invoices, in :data:`ACCOUNT_FIGURES` order.
 
+    :param totals: the :class:`InvoiceTotals` of its open invoices
     :param stage_id: the most advanced stage of its invoices (None: none in a stage)
     :param rank: the rank of that stage in :data:`.stages.STAGE_CODES`, None when the stage is not
         one the run knows (no stage family then, and the priority of an account without stage)
@@ -22,12 +33,13 @@ def account_figures(run_date, stage_id, rank, total_due, total_overdue, oldest_o
         stage stays, and is the run date when it changes.
     """
     stage_date = old_stage_date if old_stage_id == stage_id else (run_date if stage_id else None)
-    total_overdue = float(total_overdue)
+    total_overdue = float(totals.total_overdue)
+    oldest_overdue_days = totals.oldest_overdue_days
     return (
-        stage_id, STAGE_CODES[rank] if rank is not None else None, stage_date, float(total_due), total_overdue,
-        oldest_overdue_days, open_invoice_count, aging_bucket(oldest_overdue_days),
+        stage_id, STAGE_CODES[rank] if rank is not None else None, stage_date, float(totals.total_due), total_overdue,
+        oldest_overdue_days, totals.open_invoice_count, aging_bucket(oldest_overdue_days),
         priority_score(total_overdue, oldest_overdue_days, -1 if rank is None else rank),
-        next_action_date, run_date,
+        totals.next_action_date, run_date,
     )
 
 

@@ -90,7 +90,7 @@ def debtor_tz(tz_name=None, state_code=None, default=DEFAULT_TZ):
 
 def _seconds(hours, label):
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 24:
-        raise ValueError("The %s hour must be a number between 0 and 24, not %r." % (label, hours))
+        raise ValueError(f"The {label} hour must be a number between 0 and 24, not {hours!r}.")
     return round(hours * 3600)
 
 
@@ -116,7 +116,7 @@ class ContactWindow:
     def __post_init__(self):
         start, end = _seconds(self.start, 'start'), _seconds(self.end, 'end')
         if start >= end:
-            raise ValueError("The contact window must start before it ends (%s to %s)." % (self.start, self.end))
+            raise ValueError(f"The contact window must start before it ends ({self.start} to {self.end}).")
         weekdays = frozenset(self.weekdays)
         if not weekdays or not weekdays <= ALL_WEEKDAYS:
             raise ValueError("The contact days must be weekday numbers from 0 (Monday) to 6 (Sunday).")
@@ -153,13 +153,13 @@ def _tz(tz_name):
     try:
         return pytz.timezone(tz_name)
     except pytz.UnknownTimeZoneError:
-        raise ValueError("Unknown time zone: %s." % tz_name) from None
+        raise ValueError(f"Unknown time zone: {tz_name}.") from None
 
 
 def _as_utc(value):
     """(naive UTC datetime, whether the value was aware)."""
     if not isinstance(value, datetime):
-        raise TypeError("Expected a datetime, got %r." % (value,))
+        raise TypeError(f"Expected a datetime, got {value!r}.")
     if value.tzinfo is None or value.utcoffset() is None:
         return value, False
     return value.astimezone(timezone.utc).replace(tzinfo=None), True
@@ -278,7 +278,7 @@ def next_opening(window, utc_dt, tz_name):
                 if _open_at_wall(window, candidate_wall):
                     best, best_wall = candidate, candidate_wall
     if best is None:
-        raise ValueError("The contact window never opens in the next %d days." % _SEARCH_DAYS)
+        raise ValueError(f"The contact window never opens in the next {_SEARCH_DAYS:d} days.")
     return _out(best, aware)
 
 
@@ -293,7 +293,7 @@ def reminder_moment(due_date, offset_hours, tz_name, send_hour=9.0, window=None,
     default legal window when None).
     """
     if isinstance(due_date, datetime) or not isinstance(due_date, date):
-        raise TypeError("The due date must be a date, got %r." % (due_date,))
+        raise TypeError(f"The due date must be a date, got {due_date!r}.")
     tz = _tz(tz_name)
     wall = datetime.combine(due_date, time()) + timedelta(hours=send_hour) + timedelta(hours=offset_hours)
     instant = _first_instant(tz, wall)

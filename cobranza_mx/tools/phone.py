@@ -75,7 +75,7 @@ def normalize_mx_phone(raw, allow_foreign=True):
         raise InvalidPhoneError('too short', raw)
     if len(national) > MX_NATIONAL_LENGTH:
         raise InvalidPhoneError('too long', raw)
-    number = phonenumbers.parse('+%d%s' % (MX_COUNTRY_CODE, national))
+    number = phonenumbers.parse(f'+{MX_COUNTRY_CODE:d}{national}')
     if phonenumbers.is_possible_number_with_reason(number) != ValidationResult.IS_POSSIBLE \
             or not phonenumbers.is_valid_number(number):
         raise InvalidPhoneError('invalid for Mexico', raw)

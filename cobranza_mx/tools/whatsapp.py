@@ -154,7 +154,7 @@ class WhatsAppClient:
 
     @property
     def messages_url(self):
-        return '%s/%s/%s/messages' % (self.base_url, self.api_version, self.phone_number_id)
+        return f'{self.base_url}/{self.api_version}/{self.phone_number_id}/messages'
 
     @staticmethod
     def build_template_payload(to, template, language, params=(), callback_data=None):
@@ -182,7 +182,7 @@ class WhatsAppClient:
         if callback_data is not None:
             callback_data = str(callback_data)
             if len(callback_data) > CALLBACK_DATA_MAX:
-                raise ValueError("The WhatsApp callback data is longer than %d characters." % CALLBACK_DATA_MAX)
+                raise ValueError(f"The WhatsApp callback data is longer than {CALLBACK_DATA_MAX:d} characters.")
             message['biz_opaque_callback_data'] = callback_data
         return message
 
@@ -209,18 +209,18 @@ class WhatsAppClient:
         return message_id
 
     def _post(self, payload):
-        headers = {'Authorization': 'Bearer %s' % self.token, 'Content-Type': 'application/json'}
+        headers = {'Authorization': f'Bearer {self.token}', 'Content-Type': 'application/json'}
         try:
             return self.session.post(self.messages_url, json=payload, headers=headers, timeout=self.timeout)
         except requests.ConnectTimeout as error:
             # No connection, so no request written: the provider has nothing.
             raise TransientProviderError(
-                "WhatsApp could not be reached within the time limit (%s s)." % self.timeout,
+                f"WhatsApp could not be reached within the time limit ({self.timeout} s).",
                 provider_message=str(error)) from None
         except requests.Timeout as error:
             raise UnknownOutcomeError(
-                "WhatsApp did not answer within the time limit (%s s) after the message was sent: it may "
-                "have been accepted." % self.timeout, provider_message=str(error)) from None
+                f"WhatsApp did not answer within the time limit ({self.timeout} s) after the message was sent: it may "
+                "have been accepted.", provider_message=str(error)) from None
         except requests.ConnectionError as error:
             if _refused_before_sending(error):
                 raise TransientProviderError(
@@ -235,7 +235,7 @@ class WhatsAppClient:
         except requests.RequestException as error:
             # Invalid URL, too many redirects...: the configuration is wrong, retrying won't help.
             raise PermanentProviderError(
-                "The request to WhatsApp could not be made: %s" % error, provider_message=str(error)) from None
+                f"The request to WhatsApp could not be made: {error}", provider_message=str(error)) from None
 
     @staticmethod
     def _http_error(response):
@@ -244,19 +244,19 @@ class WhatsAppClient:
         provider_message = error.get('message') or response.text[:500] or response.reason
         details = _details(error)
         if details and details not in provider_message:
-            provider_message = '%s (%s)' % (provider_message, details)
+            provider_message = f'{provider_message} ({details})'
         status = response.status_code
         transient = (
             status == 429 or status >= 500 or code in TRANSIENT_ERROR_CODES or error.get('is_transient') is True
         )
         if transient:
             return TransientProviderError(
-                "WhatsApp is not accepting messages right now (HTTP %s): %s" % (status, provider_message),
+                f"WhatsApp is not accepting messages right now (HTTP {status}): {provider_message}",
                 provider_message=provider_message, code=code, http_status=status,
                 retry_after=_retry_after(response.headers.get('Retry-After')),
             )
         return PermanentProviderError(
-            "WhatsApp rejected the message (HTTP %s): %s" % (status, provider_message),
+            f"WhatsApp rejected the message (HTTP {status}): {provider_message}",
             provider_message=provider_message, code=code, http_status=status,
         )
 
@@ -273,7 +273,7 @@ def backoff_seconds(attempt, retry_after=None, base=60.0, cap=3600.0, jitter=0.0
         raise ValueError("The retry attempt starts at 1.")
     delay = min(cap, base * 2 ** min(attempt - 1, 32))
     if jitter and key is not None:
-        delay *= random.Random('%s:%s' % (key, attempt)).uniform(1 - jitter, 1 + jitter)
+        delay *= random.Random(f'{key}:{attempt}').uniform(1 - jitter, 1 + jitter)
     if retry_after is not None:
         delay = max(delay, float(retry_after))
     return delay
@@ -334,10 +334,10 @@ def _status_error(errors):
                 'Unknown error')
     details = _details(error)
     if isinstance(details, str) and details and details != text:
-        text = '%s (%s)' % (text, details)
+        text = f'{text} ({details})'
     code = error.get('code')
     if isinstance(code, int | str) and not isinstance(code, bool) and code != '':
-        text = '%s: %s' % (code, text)
+        text = f'{code}: {text}'
     return text.replace('\x00', '')[:ERROR_TEXT_MAX]
 
 
@@ -370,47 +370,51 @@ def read_status_webhook(payload, phone_number_id=None):
         return StatusWebhook(events, ['entry: not a list'])
     for e, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            problems.append('entry[%d]: not an object' % e)
+            problems.append(f'entry[{e:d}]: not an object')
             continue
         changes = entry.get('changes')
         if not isinstance(changes, list):
-            problems.append('entry[%d].changes: not a list' % e)
+            problems.append(f'entry[{e:d}].changes: not a list')
             continue
         for c, change in enumerate(changes):
-            where = 'entry[%d].changes[%d]' % (e, c)
-            value = change.get('value') if isinstance(change, dict) else None
-            if not isinstance(value, dict):
-                problems.append('%s.value: not an object' % where)
-                continue
-            if 'statuses' not in value:
-                continue
-            metadata = value.get('metadata') if isinstance(value.get('metadata'), dict) else {}
-            if phone_number_id is not None and str(metadata.get('phone_number_id')) != str(phone_number_id):
-                continue
-            statuses = value['statuses']
-            if not isinstance(statuses, list):
-                problems.append('%s.value.statuses: not a list' % where)
-                continue
-            for s, status in enumerate(statuses):
-                event = _status_event(status, '%s.value.statuses[%d]' % (where, s), problems)
-                if event:
-                    events.append(event)
+            _read_change(change, f'entry[{e:d}].changes[{c:d}]', phone_number_id, events, problems)
     return StatusWebhook(events, problems)
+
+
+def _read_change(change, where, phone_number_id, events, problems):
+    """Append to ``events`` the statuses of one ``changes[]`` item, to ``problems`` where its shape is unexpected."""
+    value = change.get('value') if isinstance(change, dict) else None
+    if not isinstance(value, dict):
+        problems.append(f'{where}.value: not an object')
+        return
+    if 'statuses' not in value:
+        return
+    metadata = value.get('metadata') if isinstance(value.get('metadata'), dict) else {}
+    if phone_number_id is not None and str(metadata.get('phone_number_id')) != str(phone_number_id):
+        return
+    statuses = value['statuses']
+    if not isinstance(statuses, list):
+        problems.append(f'{where}.value.statuses: not a list')
+        return
+    for s, status in enumerate(statuses):
+        event = _status_event(status, f'{where}.value.statuses[{s:d}]', problems)
+        if event:
+            events.append(event)
 
 
 def _status_event(status, where, problems):
     """The StatusEvent of one ``statuses[]`` item, or None (and a problem) when it has no usable id and status."""
     if not isinstance(status, dict):
-        problems.append('%s: not an object' % where)
+        problems.append(f'{where}: not an object')
         return None
     message_id = _text(status.get('id'), MESSAGE_ID_MAX)
     state = _text(status.get('status'), STATUS_MAX)
     if not message_id or not state:
-        problems.append('%s.%s: not a valid string' % (where, 'status' if message_id else 'id'))
+        problems.append(f"{where}.{'status' if message_id else 'id'}: not a valid string")
         return None
     callback_data = status.get('biz_opaque_callback_data')
     if callback_data is not None and not _text(callback_data, CALLBACK_DATA_MAX):
-        problems.append('%s.biz_opaque_callback_data: not a valid string' % where)
+        problems.append(f'{where}.biz_opaque_callback_data: not a valid string')
         callback_data = None
     return StatusEvent(
         message_id=message_id,

@@ -2,7 +2,13 @@ from datetime import date
 from decimal import Decimal
 from unittest import TestCase
 
-from ...tools.account_figures import ACCOUNT_FIGURES, account_figures, closed_account_figures, figures_changed
+from ...tools.account_figures import (
+    ACCOUNT_FIGURES,
+    InvoiceTotals,
+    account_figures,
+    closed_account_figures,
+    figures_changed,
+)
 
 RUN = date(2026, 6, 15)
 EARLIER = date(2026, 5, 1)
@@ -20,7 +26,8 @@ class TestAccountFigures(TestCase):
     """The figures the daily run writes on a collection account."""
 
     def test_figures_of_an_account_entering_a_stage(self):
-        figures = as_dict(account_figures(RUN, 7, 2, Decimal('1500.50'), Decimal('1000.25'), 75, 3, date(2026, 9, 1)))
+        figures = as_dict(account_figures(
+            RUN, 7, 2, InvoiceTotals(Decimal('1500.50'), Decimal('1000.25'), 75, 3, date(2026, 9, 1))))
         self.assertEqual(figures, {
             'stage_id': 7, 'stage_code': 'extrajudicial', 'stage_date': RUN, 'total_due': 1500.5,
             'total_overdue': 1000.25, 'oldest_overdue_days': 75, 'open_invoice_count': 3,
@@ -32,16 +39,19 @@ class TestAccountFigures(TestCase):
         self.assertIsInstance(figures['total_due'], float)
 
     def test_stage_date_kept_while_the_stage_stays(self):
-        same = as_dict(account_figures(RUN, 7, 2, 100, 100, 70, 1, None, old_stage_id=7, old_stage_date=EARLIER))
+        same = as_dict(account_figures(RUN, 7, 2, InvoiceTotals(100, 100, 70, 1), old_stage_id=7,
+                                       old_stage_date=EARLIER))
         self.assertEqual(same['stage_date'], EARLIER)
-        moved = as_dict(account_figures(RUN, 8, 3, 100, 100, 200, 1, None, old_stage_id=7, old_stage_date=EARLIER))
+        moved = as_dict(account_figures(RUN, 8, 3, InvoiceTotals(100, 100, 200, 1), old_stage_id=7,
+                                        old_stage_date=EARLIER))
         self.assertEqual(moved['stage_date'], RUN)
-        left = as_dict(account_figures(RUN, None, None, 100, 0, 0, 1, None, old_stage_id=7, old_stage_date=EARLIER))
+        left = as_dict(account_figures(RUN, None, None, InvoiceTotals(100, 0, 0, 1), old_stage_id=7,
+                                       old_stage_date=EARLIER))
         self.assertIsNone(left['stage_date'])
 
     def test_stage_unknown_to_the_run(self):
         """A stage of no rule of the run (rank None): no family, and the priority of no stage."""
-        figures = as_dict(account_figures(RUN, 99, None, 500, 0, 0, 1, None))
+        figures = as_dict(account_figures(RUN, 99, None, InvoiceTotals(500, 0, 0, 1)))
         self.assertIsNone(figures['stage_code'])
         self.assertEqual(figures['overdue_bucket'], 'not_due')
         # rank -1: -1000 + 0 days + log10(1) * 50
@@ -56,7 +66,8 @@ class TestAccountFigures(TestCase):
         })
 
     def test_change_detection(self):
-        new = account_figures(RUN, 7, 2, 1500.5, 1000.25, 75, 3, None, old_stage_id=7, old_stage_date=EARLIER)
+        new = account_figures(RUN, 7, 2, InvoiceTotals(1500.5, 1000.25, 75, 3), old_stage_id=7,
+                              old_stage_date=EARLIER)
         # As read back from the database: numerics are Decimals, the last run an earlier day.
         stored = (7, 'extrajudicial', EARLIER, Decimal('1500.50'), Decimal('1000.25'), 75, 3, '61_90',
                   Decimal('2225.03'), None, EARLIER)

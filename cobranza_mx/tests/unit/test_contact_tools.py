@@ -379,7 +379,8 @@ class _ClientTimeoutAdapter(HTTPAdapter):
         super().__init__()
         self._timeout = timeout
 
-    def send(self, request, **kwargs):
+    # requests' Session.send passes the adapter's options by keyword: only the timeout is replaced.
+    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
         kwargs['timeout'] = self._timeout
         return super().send(request, **kwargs)
 
@@ -412,7 +413,7 @@ class TestWhatsAppClient(TestCase):
         [request] = self.server.requests
         self.assertEqual(message_id, request.message_id)
         self.assertTrue(message_id.startswith('wamid.'))
-        self.assertEqual(request.path, '/v21.0/%s/messages' % self.server.phone_number_id)
+        self.assertEqual(request.path, f'/v21.0/{self.server.phone_number_id}/messages')
         self.assertEqual(request.headers['Authorization'], 'Bearer test-token')
         self.assertEqual(request.headers['Content-Type'], 'application/json')
         self.assertEqual(request.body, {
