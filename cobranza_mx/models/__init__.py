@@ -21,3 +21,9 @@ from . import res_config_settings
 from . import mail_template
 from . import account_move
 from . import res_partner
+from . import cobranza_contact_log_outcome
+from . import cobranza_policy_promise
+from . import cobranza_promise
+from . import cobranza_account_today
+from . import account_move_collector
+from . import account_partial_reconcile
