@@ -126,11 +126,12 @@ def _setup_collector_day(env, company, users):
     from datetime import timedelta  # noqa: PLC0415 (the shell script keeps its imports with their use)
 
     today_action = env.ref('cobranza_mx.cobranza_account_action_today')
+    supervisor = users.filtered(lambda u: u.login == 'supervisor')
     Promise = env['cobranza.promise']
     today = date.today()
     collectors = users.filtered(lambda u: u.has_group('cobranza_mx.group_cobranza_collector')
                                 and not u.has_group('cobranza_mx.group_cobranza_supervisor'))
-    collectors.action_id = today_action
+    collectors.write({'action_id': today_action.id})
     if Promise.search_count([('company_id', '=', company.id)], limit=1):
         print('Promises exist already: the collectors\' day is kept as it is.')
         return
@@ -161,7 +162,7 @@ def _setup_collector_day(env, company, users):
                     .create({'payment_date': today, 'amount': amount if state == 'kept' else amount / 4,
                              'payment_difference_handling': 'open'})._create_payments()
             if state == 'cancelled':
-                promise.action_cancel()
+                promise.with_user(supervisor).action_cancel()
             elif state != 'open':
                 promise._update_state(today + timedelta(days=1))
         for state, count in Promise._read_group([('collector_id', '=', collector.id)], ['state'], ['__count']):

@@ -27,3 +27,5 @@ from . import cobranza_promise
 from . import cobranza_account_today
 from . import account_move_collector
 from . import account_partial_reconcile
+from . import cobranza_stage_action_name
+from . import res_partner_promise

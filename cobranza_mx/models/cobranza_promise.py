@@ -170,7 +170,8 @@ class CobranzaPromise(models.Model):
             if state != promise.state:
                 vals.update(state=state, resolved_date=today)
             if vals:
-                promise.write(vals)
+                # The state follows the payments, whoever registered them: not a write of the user's.
+                promise.sudo().write(vals)
             if vals.get('state') in (tp.BROKEN, tp.PARTIALLY_KEPT):
                 promise._notify_broken()
 

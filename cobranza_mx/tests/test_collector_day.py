@@ -207,3 +207,18 @@ class TestCollectorDay(CobranzaCommon):
         self.assertIn("('stage_id.name', '=ilike', self)", arch)
         judicial = self.env['cobranza.account'].search([('stage_id.name', '=ilike', 'Judicial')])
         self.assertFalse(judicial.filtered(lambda a: a.stage_id.code == 'extrajudicial'))
+
+    def test_stage_action_names_are_translated(self):
+        action = self.env.ref('cobranza_mx.stage_action_extrajudicial_call')
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        self.assertEqual(action.with_context(lang='es_MX').name,
+                         'Programar una actividad - Llamar al deudor y negociar una promesa de pago')
+        self.assertEqual(action.with_context(lang='en_US').name,
+                         'Schedule an activity - Call the debtor and negotiate a promise to pay')
+        action.with_context(lang='en_US').activity_type_id = self.env.ref('mail.mail_activity_data_todo')
+        self.assertEqual(action.with_context(lang='es_MX').name,
+                         'Programar una actividad - Llamar al deudor y negociar una promesa de pago')
+        action.name = 'Llamada de negociación'
+        action.activity_deadline_days = 3
+        self.assertEqual(action.with_context(lang='en_US').name, 'Llamada de negociación', "a hand-written name stays")

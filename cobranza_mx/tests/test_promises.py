@@ -135,6 +135,8 @@ class TestPromises(CobranzaCommon):
         self.assertEqual(Promise._kept_rate_by('collector_id'), {self.collector_1.id: 50.0})
         self.assertEqual(Promise._kept_rate_by('partner_id'), {self.customer_a.id: 50.0})
         self.assertEqual(self.account_a.promise_kept_rate, 50.0)
+        self.assertEqual(self.customer_a.cobranza_promise_kept_rate, 50.0)
+        self.assertEqual(self.customer_a.cobranza_promise_ids, kept | broken)
         self.assertEqual(self.account_a.promise_count, 2)
         self.assertEqual(sum(Promise.search([]).mapped('kept_count')), 1)
         self.assertEqual(sum(Promise.search([]).mapped('resolved_count')), 2)
