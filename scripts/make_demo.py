@@ -79,6 +79,7 @@ def build(env):
 
     users, passwords = generator._create_demo_users(company)
     _setup_collections(env, company, users)
+    _setup_collector_day(env, company, users)
     print(f'Built in {time.monotonic() - started:.1f} s')
     print('Demo logins (login / password):')
     for user in users:
@@ -114,6 +115,59 @@ def _setup_collections(env, company, users):
     print(f'First collection run: {run.evaluated_count:,} invoices evaluated, {run.changed_count:,} placed in a '
           f'stage, {run.account_count:,} collection accounts ({run.assigned_count:,} assigned), '
           f'{run.action_count:,} activities, {run.error_count} errors')
+
+
+# What the demo collectors did before today: results of their contacts, in turn.
+DEMO_RESULTS = ('no_answer', 'contacted', 'voicemail', 'wrong_number', 'refuses', 'contacted', 'not_located')
+
+
+def _setup_collector_day(env, company, users):
+    """Collectors land on Today, with logged contacts of several results and promises in every state."""
+    from datetime import timedelta  # noqa: PLC0415 (the shell script keeps its imports with their use)
+
+    today_action = env.ref('cobranza_mx.cobranza_account_action_today')
+    supervisor = users.filtered(lambda u: u.login == 'supervisor')
+    Promise = env['cobranza.promise']
+    today = date.today()
+    collectors = users.filtered(lambda u: u.has_group('cobranza_mx.group_cobranza_collector')
+                                and not u.has_group('cobranza_mx.group_cobranza_supervisor'))
+    collectors.write({'action_id': today_action.id})
+    if Promise.search_count([('company_id', '=', company.id)], limit=1):
+        print('Promises exist already: the collectors\' day is kept as it is.')
+        return
+    counts = {}
+    for collector in collectors:
+        accounts = env['cobranza.account'].search([('collector_id', '=', collector.id), ('in_today', '=', True)],
+                                                  order='work_order', limit=24)
+        for index, account in enumerate(accounts):
+            as_collector = account.with_user(collector)
+            if index < len(DEMO_RESULTS):
+                as_collector._log_contact('call_out', DEMO_RESULTS[index], reached='debtor' if index % 3 else
+                                          'nobody', note='Contacto de demostración')
+                continue
+            if index >= len(DEMO_RESULTS) + 10:
+                break
+            state = ('open', 'kept', 'broken', 'partially_kept', 'cancelled')[index % 5]
+            invoice = account.invoice_ids.sorted('invoice_date_due')[:1]
+            amount = invoice.currency_id.round(invoice.amount_residual_signed * 0.5) if invoice else 0.0
+            if not invoice or amount <= 0:
+                continue
+            promise = Promise.with_user(collector).create({
+                'account_id': account.id, 'move_ids': [(6, 0, invoice.ids)], 'amount': amount,
+                'date': today + timedelta(days=3 if state == 'open' else 0), 'channel': 'call_out'})
+            as_collector._log_contact('call_out', 'promise', reached='debtor', promise_id=promise.id,
+                                      note='Promesa de pago de demostración')
+            if state in ('kept', 'partially_kept') and invoice.currency_id == company.currency_id:
+                env['account.payment.register'].with_context(active_model='account.move', active_ids=invoice.ids) \
+                    .create({'payment_date': today, 'amount': amount if state == 'kept' else amount / 4,
+                             'payment_difference_handling': 'open'})._create_payments()
+            if state == 'cancelled':
+                promise.with_user(supervisor).action_cancel()
+            elif state != 'open':
+                promise._update_state(today + timedelta(days=1))
+        for state, count in Promise._read_group([('collector_id', '=', collector.id)], ['state'], ['__count']):
+            counts[state] = counts.get(state, 0) + count
+    print('Promises to pay: ' + ', '.join(f'{state} {count}' for state, count in sorted(counts.items())))
 
 
 if __name__ == '__main__':

@@ -25,3 +25,11 @@ from . import account_move_line
 from . import mail_mail
 from . import sms_sms
 from . import res_partner
+from . import cobranza_contact_log_outcome
+from . import cobranza_policy_promise
+from . import cobranza_promise
+from . import cobranza_account_today
+from . import account_move_collector
+from . import account_partial_reconcile
+from . import cobranza_stage_action_name
+from . import res_partner_promise

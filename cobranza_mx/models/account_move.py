@@ -12,6 +12,7 @@ EXCLUSION_REASONS = [
     ('agreement', 'Payment agreement'),
     ('legal_hold', 'Legal hold'),
     ('manual', 'Manual'),
+    ('already_paid', 'Debtor says it is already paid'),
 ]
 # An invoice in collection: a posted customer invoice with something left to pay. Exclusion is not
 # part of it: an excluded invoice stays in collection, paused. AccountMove._cobranza_open_sql is the
@@ -148,7 +149,8 @@ class AccountMove(models.Model):
 
     def _cobranza_set_exclusion(self, reason, note=False):
         """Exclude these invoices from the collection run (``reason`` False: include them again)."""
-        if not self.env.user.has_group('cobranza_mx.group_cobranza_supervisor'):
+        supervisor = self.env.user.has_group('cobranza_mx.group_cobranza_supervisor')
+        if not supervisor and not self._cobranza_collector_may_flag(reason):
             raise UserError(self.env._("Only collection supervisors can exclude invoices from collection."))
         if reason and reason not in dict(EXCLUSION_REASONS):
             raise UserError(self.env._("Unknown exclusion reason: %(reason)s", reason=reason))
@@ -162,7 +164,8 @@ class AccountMove(models.Model):
         for invoice in invoices:
             body = (self.env._("Excluded from collection: %(reason)s", reason=labels[reason])
                     if reason else self.env._("Included again in collection."))
-            invoice.message_post(body=body + (f" — {note}" if note else ""))
+            # As the superuser, still in the name of who excluded it: a collector may not write on invoices.
+            invoice.sudo().message_post(body=body + (f" — {note}" if note else ""))
         return True
 
     def action_cobranza_exclude(self):

@@ -21,7 +21,7 @@ class CobranzaStageHistory(models.Model):
     from_stage_id = fields.Many2one('cobranza.stage', readonly=True, ondelete='set null')
     to_stage_id = fields.Many2one('cobranza.stage', readonly=True, ondelete='set null')
     date = fields.Date(required=True, readonly=True, index=True)
-    days_overdue = fields.Integer(readonly=True)
+    days_overdue = fields.Integer(readonly=True, aggregator='avg')
     amount_residual = fields.Float(string="Open Amount", digits='Account', readonly=True)
     run_id = fields.Many2one('cobranza.run', readonly=True, ondelete='set null', index='btree_not_null')
     user_id = fields.Many2one('res.users', string="Changed By", readonly=True,

@@ -5,3 +5,5 @@ from . import test_reminders
 from . import test_access
 from . import test_webhook_hardening
 from . import test_run_concurrency
+from . import test_promises
+from . import test_collector_day

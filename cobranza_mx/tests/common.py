@@ -68,6 +68,16 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         cls.account_b = cls.invoice_b.cobranza_account_id
         cls.account_a.collector_id = cls.collector_1
 
+    @classmethod
+    def _setup_three_accounts(cls):
+        """The accounts of :meth:`_setup_two_accounts` (B to collector 2) and C, 100 days late, to collector 1."""
+        cls._setup_two_accounts()
+        cls.account_b.collector_id = cls.collector_2
+        cls.invoice_c = cls._invoice(cls.customer_c, cls.run_date - timedelta(days=100), amount=5000.0)
+        cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.run_date)
+        cls.account_c = cls.invoice_c.cobranza_account_id
+        cls.account_c.collector_id = cls.collector_1
+
     def _run(self, run_date=None, company=None, actions=True, **kwargs):
         """Run the collection run, then (``actions``) the stage actions it queued, as their cron would."""
         run = self.env['cobranza.run']._run_for_company(company or self.company, run_date=run_date or self.run_date,

@@ -1,4 +1,7 @@
 
+from datetime import timedelta
+
+from freezegun import freeze_time
 from odoo.tests import HttpCase, tagged
 
 from .common import CobranzaCommon
@@ -23,3 +26,42 @@ class TestCollectionTours(CobranzaCommon, HttpCase):
         self.start_tour('/odoo/collection-accounts', 'cobranza_supervisor_assign', login='supervisor_1')
         self.assertEqual(self.account_b.collector_id, self.collector_2)
         self.assertEqual(self.invoice_b.cobranza_collector_id, self.collector_2)
+
+
+@tagged('post_install', '-at_install')
+class TestCollectorTodayTour(CobranzaCommon, HttpCase):
+    # A collector's phone.
+    browser_size = '375x667'
+    touch_enabled = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer_a.phone = '55 1234 5678'
+        cls.customer_c.phone = '33 1234 5678'
+        cls._setup_three_accounts()
+        # The tour runs at whatever hour the suite runs: the window is open all day for it.
+        cls.policy.write({'contact_hour_start': 0.0, 'contact_hour_end': 24.0})
+
+    def test_collector_day_on_phone(self):
+        self.start_tour('/odoo/collections-today', 'cobranza_collector_today', login='collector_1')
+        logs = self.env['cobranza.contact.log'].search([('user_id', '=', self.collector_1.id)], order='id')
+        self.assertEqual([(log.account_id, log.channel, log.result) for log in logs], [
+            (self.account_c, 'call_out', 'attempt'),
+            (self.account_c, 'call_out', 'promise'),
+            (self.account_a, 'call_out', 'promise'),
+        ])
+        kept = self.account_c.promise_ids
+        broken = self.account_a.promise_ids
+        self.assertEqual((kept.amount, kept.state, broken.amount, broken.state), (4000.0, 'open', 1000.0, 'open'))
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=self.invoice_c.ids) \
+            .create({'amount': 4000.0})._create_payments()
+        self.assertEqual(kept.state, 'kept')
+        cron = self.env.ref('cobranza_mx.ir_cron_cobranza_promises')
+        with freeze_time(f'{broken.date} 13:00:00'), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(broken.state, 'open')
+        with freeze_time(f'{broken.date + timedelta(days=1)} 13:00:00'), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(broken.state, 'broken')
+        self.assertEqual(kept.state, 'kept')
