@@ -21,3 +21,8 @@ from . import res_config_settings
 from . import mail_template
 from . import account_move
 from . import res_partner
+from . import account_tax
+from . import account_chart_template
+from . import cobranza_withholding
+from . import cobranza_withholding_certificate
+from . import cobranza_bank_match

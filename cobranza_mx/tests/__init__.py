@@ -4,3 +4,4 @@ from . import test_tours
 from . import test_reminders
 from . import test_access
 from . import test_webhook_hardening
+from . import test_withholding
