@@ -57,6 +57,11 @@ class AccountTax(models.Model):
         help="Sale-side Mexican withholding this tax is: the customer withholds it when paying.")
 
     @api.model
+    def _cobranza_rate_labels(self):
+        """The withholding rates' labels in the user's language, by code."""
+        return dict(self._fields['cobranza_withholding_code']._description_selection(self.env))
+
+    @api.model
     def _cobranza_withholding_account(self, company, key):
         """The asset account of ``key`` ('isr', 'iva', 'iva_transition') of ``company``, created when missing."""
         spec = WITHHOLDING_ACCOUNTS[key]
@@ -147,7 +152,6 @@ class AccountTax(models.Model):
                 company, 'iva_transition').id
         tax = Tax.with_company(company).create(vals)
         self._cobranza_translate(tax, 'name', spec['name_es'])
-        self._cobranza_translate(tax, 'description', spec['description_es'])
         self._cobranza_translate(tax, 'invoice_label', spec['name_es'])
         self._cobranza_set_xmlid(tax, xmlid)
         return tax

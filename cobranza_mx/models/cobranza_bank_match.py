@@ -107,6 +107,13 @@ class CobranzaBankMatch(models.Model):
         return matches
 
     @api.model
+    def _withholding_label(self, proposal):
+        if not proposal:
+            return False
+        labels = self.env['account.tax']._cobranza_rate_labels()
+        return ' + '.join(f"{labels[code]}: {amount:,.2f}" for code, amount in proposal.amounts_by_code().items())
+
+    @api.model
     def _reason_labels(self):
         return {
             'reference': self.env._("invoice number"),
@@ -127,7 +134,7 @@ class CobranzaBankMatch(models.Model):
             'difference': float(match.difference),
             'confidence': match.confidence,
             'reasons': ', '.join(self._reason_labels()[reason] for reason in match.reasons),
-            'withholding_label': match.proposal.label() if match.proposal else False,
+            'withholding_label': self._withholding_label(match.proposal),
             'withholding_data': [{'code': line.code, 'base': str(line.base), 'amount': str(line.amount)}
                                  for line in lines] or False,
         }
@@ -191,11 +198,12 @@ class CobranzaBankMatch(models.Model):
         receivable = invoice.line_ids.filtered(
             lambda aml: aml.account_type == 'asset_receivable' and not aml.reconciled)
         Tax = self.env['account.tax']
+        labels = Tax._cobranza_rate_labels()
         company = st_line.company_id
         new_lines = []
         for rate, amount, _data in writeoffs:
             new_lines.append({
-                'name': self.env._("Withheld %(tax)s - %(invoice)s", tax=rate.label, invoice=invoice.name),
+                'name': self.env._("Withheld %(tax)s - %(invoice)s", tax=labels[rate.code], invoice=invoice.name),
                 'account_id': Tax._cobranza_withholding_account(company, rate.tax).id,
                 'partner_id': invoice.commercial_partner_id.id, 'balance': amount,
             })

@@ -143,8 +143,9 @@ class CobranzaPaymentWizard(models.TransientModel):
 
     def _proposal_label(self, moves, proposal):
         per_move = {}
+        labels = self.env['account.tax']._cobranza_rate_labels()
         for line in proposal.lines:
-            per_move.setdefault(line.index, []).append(f"{RATES_BY_CODE[line.code].label} {line.amount:,.2f}")
+            per_move.setdefault(line.index, []).append(f"{labels[line.code]} {line.amount:,.2f}")
         if len(moves) == 1:
             return ', '.join(per_move[0])
         return '; '.join(f"{moves[index].name}: {', '.join(labels)}" for index, labels in sorted(per_move.items()))
@@ -160,11 +161,12 @@ class CobranzaPaymentWizard(models.TransientModel):
         self.ensure_one()
         lines = []
         Tax = self.env['account.tax']
+        labels = Tax._cobranza_rate_labels()
         for data in self.proposal_id.line_data or []:
             rate = RATES_BY_CODE[data['code']]
             move = self.env['account.move'].browse(data['move_id'])
             lines.append(self._writeoff_vals(
-                self.env._("Withheld %(tax)s - %(invoice)s", tax=rate.label, invoice=move.name),
+                self.env._("Withheld %(tax)s - %(invoice)s", tax=labels[rate.code], invoice=move.name),
                 Tax._cobranza_withholding_account(self.company_id, rate.tax), float(data['amount'])))
         if not self.proposal_id and self.status == 'unexplained' and self.difference_handling == 'writeoff' \
                 and self.currency_id.compare_amounts(self.difference, 0) > 0:
