@@ -17,11 +17,15 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .withholding import COMBINATIONS, propose, to_decimal, withholding_amount
+from .withholding import CENT, COMBINATIONS, RATES_BY_CODE, propose, to_decimal, withholding_amount
 
 RFC_RE = re.compile(r'\b([A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3})\b')
 TOKEN_RE = re.compile(r'[A-Z0-9][A-Z0-9/\-_.]*[A-Z0-9]|[A-Z0-9]')
 POINTS = {'reference': 50, 'partner': 25, 'exact': 25, 'net': 20}
+# The most a customer withholds, as a share of the base: ISR 10 % + IVA two thirds.
+MAX_WITHHELD_SHARE = max(sum(RATES_BY_CODE[code].percent for code in combo) for combo in COMBINATIONS) / 100
+# A partner with more open invoices than this is searched through the amount index, not invoice by invoice.
+MAX_POOL_SCAN = 40
 
 
 @dataclass
@@ -90,9 +94,10 @@ class Matcher:
         """The amounts that pay ``invoice``: its residual, and its residual net of each withholding combination."""
         amounts = {invoice.residual}
         if not invoice.carries_withholdings:
+            withheld = {code: withholding_amount(invoice.base, code) for code in RATES_BY_CODE}
             for combo in COMBINATIONS:
                 if combo:
-                    amounts.add(invoice.residual - sum(withholding_amount(invoice.base, code) for code in combo))
+                    amounts.add(invoice.residual - sum(withheld[code] for code in combo))
         return amounts
 
     def _references(self, label):
@@ -110,7 +115,9 @@ class Matcher:
         """('exact', None), ('net', proposal) or (None, None) for ``invoice`` paid with ``amount``."""
         if abs(invoice.residual - amount) <= self.tolerance:
             return 'exact', None
-        if invoice.carries_withholdings or amount > invoice.residual:
+        difference = invoice.residual - amount
+        if invoice.carries_withholdings or difference <= 0 \
+                or difference > invoice.base * MAX_WITHHELD_SHARE + self.tolerance + CENT:
             return None, None
         solution = propose([invoice.base], invoice.residual - amount, tolerance=self.tolerance)
         if solution.status == 'unique':
@@ -139,11 +146,8 @@ class Matcher:
             if len(candidates) == 1 or candidates[0].confidence > candidates[1].confidence:
                 return candidates[0]
             return None
-        if partners:
-            pool = [invoice for partner in partners for invoice in self.by_partner.get(partner, ())]
-        else:
-            pool = self.by_amount.get(amount, [])
         fits = []
+        pool = self._pool(partners, amount)
         for invoice in pool:
             fit, proposal = self._amount_fit(invoice, amount)
             if fit:
@@ -153,6 +157,19 @@ class Matcher:
         invoice, fit, proposal = fits[0]
         reasons = (['partner'] if partners else []) + [fit]
         return self._make(line, invoice, reasons, proposal, amount)
+
+    def _pool(self, partners, amount):
+        """The invoices that may be paid by ``amount`` of one of ``partners`` (of anyone when there is none)."""
+        if partners:
+            pool = [invoice for partner in partners for invoice in self.by_partner.get(partner, ())]
+            if len(pool) <= MAX_POOL_SCAN:
+                return pool
+        near = {}
+        for delta in (-CENT, Decimal(0), CENT):
+            for invoice in self.by_amount.get(amount + delta, ()):
+                if not partners or invoice.partner_id in partners:
+                    near[invoice.id] = invoice
+        return list(near.values())
 
     def _make(self, line, invoice, reasons, proposal, amount):
         return Match(line.id, invoice.id, sum(POINTS[r] for r in reasons), tuple(reasons), proposal,
