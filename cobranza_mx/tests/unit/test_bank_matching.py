@@ -45,3 +45,13 @@ class TestBankMatching(TestCase):
         matches = self.matcher.match_all([StatementLine(1, 'INV/2026/00014', Decimal('2320'), 20),
                                           StatementLine(2, 'INV/2026/00014', Decimal('2320'), 0)])
         self.assertEqual([(m.line_id, m.invoice_id) for m in matches], [(1, 3)])
+
+    def test_customer_with_many_invoices_through_the_amount_index(self):
+        invoices = [_inv(100 + i, f'INV/2026/{1000 + i:05d}', 50, f'{1160 + i}.00', f'{1000 + i}.00')
+                    for i in range(60)]
+        matcher = Matcher(invoices)
+        # Invoice 110: residual 1,170, base 1,010; paid net of ISR 10 % (101.00) + IVA 10.6667 % (107.73).
+        match = matcher.match(StatementLine(1, 'DEPOSITO', Decimal('961.27'), 50))
+        self.assertEqual((match.invoice_id, match.reasons), (110, ('partner', 'net')))
+        self.assertEqual(matcher.match(StatementLine(2, 'DEPOSITO', Decimal('1175.00'), 50)).invoice_id, 115)
+        self.assertIsNone(matcher.match(StatementLine(3, 'DEPOSITO', Decimal('5.00'), 50)))
