@@ -80,6 +80,9 @@ def build(env):
     users, passwords = generator._create_demo_users(company)
     _setup_collections(env, company, users)
     _setup_collector_day(env, company, users)
+    withholdings = env['cobranza.withholding.demo']._generate(company, today)
+    if withholdings:
+        print(f'Payments and withholdings: {withholdings}')
     print(f'Built in {time.monotonic() - started:.1f} s')
     print('Demo logins (login / password):')
     for user in users:

@@ -33,3 +33,8 @@ from . import account_move_collector
 from . import account_partial_reconcile
 from . import cobranza_stage_action_name
 from . import res_partner_promise
+from . import account_tax
+from . import account_chart_template
+from . import cobranza_withholding
+from . import cobranza_withholding_certificate
+from . import cobranza_bank_match

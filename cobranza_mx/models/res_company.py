@@ -11,3 +11,7 @@ class ResCompany(models.Model):
     cobranza_whatsapp_app_secret = fields.Char(string="WhatsApp App Secret", groups='base.group_system')
     cobranza_whatsapp_verify_token = fields.Char(string="WhatsApp Webhook Verify Token", groups='base.group_system')
     cobranza_whatsapp_timeout = fields.Integer(string="WhatsApp Timeout (s)", default=10)
+    cobranza_bank_auto_confidence = fields.Integer(
+        string="Automatic Bank Reconciliation from Confidence", default=0,
+        help="Bank statement lines matched with an invoice with at least this confidence (0-100) are reconciled "
+             "without asking; 0 never reconciles automatically.")

@@ -1,1 +1,2 @@
 from . import cobranza_portfolio_generator
+from . import cobranza_withholding_demo
