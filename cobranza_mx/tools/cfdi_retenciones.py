@@ -141,7 +141,8 @@ def parse(data):
     )
 
 
-def build(uuid, issuer_rfc, receiver_rfc, year, month_from, month_to, taxes, total_operation,
+# One argument per field of the document it writes.
+def build(uuid, issuer_rfc, receiver_rfc, year, month_from, month_to, taxes, total_operation,  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals
           issuer_name='', receiver_name='', total_withheld=None):
     """A CFDI de Retenciones 2.0 as bytes (not signed): for tests and demo data.
 

@@ -19,8 +19,9 @@ class CobranzaWithholdingDemo(models.AbstractModel):
     _name = 'cobranza.withholding.demo'
     _description = 'Collection Demo: Payments and Withholdings'
 
+    # One straight script of the demo's records, in the order a person would make them.
     @api.model
-    def _generate(self, company, today):
+    def _generate(self, company, today):  # pylint: disable=too-many-locals
         """Create the withholding demo in ``company`` (once: nothing when its customers exist). Returns a summary."""
         Partner = self.env['res.partner'].with_company(company)
         if Partner.search_count([('vat', '=', DEMO_CUSTOMERS[0][1])], limit=1):
