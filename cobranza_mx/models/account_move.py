@@ -103,7 +103,8 @@ class AccountMove(models.Model):
             if vals['cobranza_excluded']:
                 self._cobranza_reminders_stop('excluded')
             else:
-                self.env['cobranza.reminder']._resume_for_moves(self.filtered(lambda m: m.move_type == 'out_invoice'))
+                self.env['cobranza.reminder']._resume_for_moves(
+                    self.filtered(lambda m: m.move_type == 'out_invoice' and not m.cobranza_promise_open))
         return res
 
     def _cobranza_check_run_fields(self, vals):

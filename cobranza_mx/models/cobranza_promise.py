@@ -109,7 +109,22 @@ class CobranzaPromise(models.Model):
                 vals['residual_at_promise'] = sum(moves.mapped('amount_residual_signed'))
         promises = super().create(vals_list)
         promises.move_ids.invalidate_recordset(['cobranza_promise_ids', 'cobranza_promise_open'])
+        # While the debtor keeps their word, the reminders of those invoices wait (same transaction).
+        self.env['cobranza.reminder']._stop_for_moves(promises.filtered(lambda p: p.state == tp.OPEN).move_ids,
+                                                      'promise')
         return promises
+
+    def write(self, vals):
+        leaving_open = vals.get('state', tp.OPEN) != tp.OPEN
+        settled = self.filtered(lambda p: p.state == tp.OPEN) if leaving_open else self.browse()
+        result = super().write(vals)
+        if settled:
+            # Kept, broken or cancelled: the reminders of invoices no other promise covers go on.
+            moves = settled.move_ids
+            moves.invalidate_recordset(['cobranza_promise_open'])
+            self.env['cobranza.reminder']._resume_for_moves(
+                moves.filtered(lambda m: not m.cobranza_promise_open and not m.cobranza_excluded))
+        return result
 
     @api.model
     def _ids_from_commands(self, commands):

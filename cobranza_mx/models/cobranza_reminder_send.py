@@ -210,7 +210,9 @@ class CobranzaReminder(models.Model):
         closed._stop('paid')
         paused = (self - closed).filtered(lambda r: r.move_id.cobranza_excluded)
         paused._stop('excluded')
-        return self - closed - paused
+        promised = (self - closed - paused).filtered(lambda r: r.move_id.cobranza_promise_open)
+        promised._stop('promise')
+        return self - closed - paused - promised
 
     @api.model
     def _stop_for_moves(self, moves, reason_code):
@@ -239,6 +241,7 @@ class CobranzaReminder(models.Model):
             'paid': ('cancelled', self.env._("The invoice is paid or cancelled.")),
             'cancelled': ('cancelled', self.env._("The invoice is paid or cancelled.")),
             'excluded': ('paused', None),
+            'promise': ('paused', self.env._("The debtor promised to pay: paused until the promise is settled.")),
         }
 
     def _stop(self, reason_code):
@@ -246,7 +249,7 @@ class CobranzaReminder(models.Model):
         if not self:
             return
         state, reason = self._stop_reasons()[reason_code]
-        if state == 'paused':
+        if reason_code == 'excluded':
             for reminder in self:
                 move = reminder.move_id
                 label = dict(move._fields['cobranza_exclusion_reason']._description_selection(self.env)).get(

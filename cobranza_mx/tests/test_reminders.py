@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytz
 from freezegun import freeze_time
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
@@ -476,6 +477,27 @@ class TestReminderStop(ReminderCommon):
         self.assertEqual(self._process(local('America/Tijuana', 2026, 6, 21, 9, 0)).state, 'paused')
         with freeze_time(local('America/Tijuana', 2026, 6, 21, 8, 0)):
             invoice.action_cobranza_include()
+        self.assertEqual(reminder.state, 'scheduled')
+        self.assertEqual(self._process(local('America/Tijuana', 2026, 6, 21, 9, 0)).state, 'sent')
+
+    def test_open_promise_pauses_until_settled(self):
+        invoice, reminder = self._pending()
+        with freeze_time(local('America/Tijuana', 2026, 6, 21, 8, 0)):
+            promise = self.env['cobranza.promise'].create({
+                'account_id': invoice.cobranza_account_id.id, 'move_ids': [Command.set(invoice.ids)],
+                'amount': invoice.amount_residual, 'date': date(2026, 6, 25)})
+        self.assertTrue(invoice.cobranza_promise_open)
+        self.assertEqual(reminder.state, 'paused', "paused in the transaction that made the promise")
+        self.assertIn('promised', reminder.reason)
+        self.assertEqual(self._process(local('America/Tijuana', 2026, 6, 21, 9, 0)).state, 'paused')
+        # An exclusion lifted while the promise is open does not restart the reminders.
+        invoice.cobranza_excluded = True
+        with freeze_time(local('America/Tijuana', 2026, 6, 21, 8, 0)):
+            invoice.action_cobranza_include()
+        self.assertEqual(reminder.state, 'paused')
+        with freeze_time(local('America/Tijuana', 2026, 6, 21, 8, 0)):
+            promise.action_cancel()
+        self.assertFalse(invoice.cobranza_promise_open)
         self.assertEqual(reminder.state, 'scheduled')
         self.assertEqual(self._process(local('America/Tijuana', 2026, 6, 21, 9, 0)).state, 'sent')
 
