@@ -6,6 +6,9 @@
     'author': 'cobranza_mx developers',
     'website': 'https://github.com/cobranza-mx/cobranza_mx',
     'assets': {
+        'web.assets_backend': [
+            'cobranza_mx/static/src/visit_checkin/*',
+        ],
         'web.assets_tests': [
             'cobranza_mx/static/tests/tours/*.js',
         ],
@@ -30,14 +33,17 @@
         'data/cobranza_reminder_data.xml',
         'data/ir_cron_data.xml',
         'report/cobranza_reminder_letter.xml',
+        'report/cobranza_visit_sheet.xml',
         'wizards/cobranza_assign_wizard_views.xml',
         'wizards/cobranza_exclusion_wizard_views.xml',
+        'wizards/cobranza_visit_plan_wizard_views.xml',
         'views/cobranza_account_views.xml',
         'views/cobranza_policy_views.xml',
         'views/cobranza_run_views.xml',
         'views/cobranza_reminder_views.xml',
         'views/account_move_views.xml',
         'views/res_partner_views.xml',
+        'views/cobranza_visit_views.xml',
         'views/cobranza_menus.xml',
     ],
 }

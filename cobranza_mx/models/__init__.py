@@ -16,6 +16,8 @@ from . import cobranza_reminder_schedule
 from . import cobranza_reminder_send
 from . import cobranza_reminder_channels
 from . import cobranza_reminder_status
+from . import cobranza_visit
+from . import cobranza_stage_action_visit
 from . import cobranza_contact_log
 from . import res_company
 from . import res_config_settings
@@ -25,3 +27,4 @@ from . import account_move_line
 from . import mail_mail
 from . import sms_sms
 from . import res_partner
+from . import res_users

@@ -5,3 +5,4 @@ from . import test_reminders
 from . import test_access
 from . import test_webhook_hardening
 from . import test_run_concurrency
+from . import test_visits
