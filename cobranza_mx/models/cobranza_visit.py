@@ -46,6 +46,12 @@ PROTECTED_FIELDS = frozenset({
 PHOTO_MAX_PX = 1280
 
 
+def _hhmm(hours):
+    """7.5 -> '07:30'."""
+    hour, minute = divmod(round(hours * 60), 60)
+    return f'{hour:02d}:{minute:02d}'
+
+
 class CobranzaVisit(models.Model):
     """A collector's visit to a debtor's address.
 
@@ -201,8 +207,7 @@ class CobranzaVisit(models.Model):
                     "The visit to %(debtor)s at %(time)s (%(tz)s) is outside the legal contact window of the "
                     "debtor: %(hours)s.",
                     debtor=visit.partner_id.name, time=local.strftime('%Y-%m-%d %H:%M'), tz=tz_name,
-                    hours=', '.join('%02d:%02d-%02d:%02d' % (*divmod(round(a * 60), 60), *divmod(round(b * 60), 60))
-                                    for a, b in window.hours)))
+                    hours=', '.join(f'{_hhmm(a)}-{_hhmm(b)}' for a, b in window.hours)))
 
     @api.constrains('collector_id', 'planned_date', 'state')
     def _check_capacity(self):
@@ -435,36 +440,46 @@ class CobranzaVisit(models.Model):
         return self.create(vals_list)
 
     def _free_slot(self, account, user, day, start_hour, duration, load, max_days):
-        partner = account.partner_id
-        tz_name = partner._cobranza_timezone()
-        window = self._window_for(account, partner)
-        tz = pytz.timezone(tz_name)
+        """The first free slot (naive UTC start) of ``user`` for ``account`` from ``day`` on; counted in ``load``."""
+        tz_name = account.partner_id._cobranza_timezone()
+        window = self._window_for(account, account.partner_id)
         capacity = user._cobranza_visit_capacity()
         for offset in range(max_days):
             current = day + timedelta(days=offset)
-            key = (user.id, current)
-            if key not in load:
-                existing = self.sudo().search([('collector_id', '=', user.id), ('planned_date', '=', current),
-                                               ('state', 'not in', ('cancelled', 'missed'))])
-                latest = max(existing.mapped('planned_end'), default=None)
-                load[key] = [len(existing), latest]
-            count, latest = load[key]
+            count, latest = self._day_load(user, current, load)
             if count >= capacity:
                 continue
-            wall = datetime.combine(current, time()) + timedelta(hours=start_hour)
-            candidate = tz.localize(wall).astimezone(pytz.utc).replace(tzinfo=None)
-            if latest and latest > candidate:
-                candidate = latest
-            candidate = cw.next_opening(window, candidate, tz_name)
-            end = candidate + timedelta(hours=duration) - timedelta(seconds=1)
-            if (pytz.utc.localize(candidate).astimezone(tz).date() != current
-                    or not cw.is_open(window, end, tz_name)):
-                continue
-            load[key] = [count + 1, candidate + timedelta(hours=duration)]
-            return candidate
+            start = self._slot_on(current, start_hour, duration, latest, window, tz_name)
+            if start:
+                load[(user.id, current)] = [count + 1, start + timedelta(hours=duration)]
+                return start
         raise UserError(self.env._(
             "No free visit slot for %(collector)s in the %(days)s days from %(day)s.",
             collector=user.name, days=max_days, day=day))
+
+    def _day_load(self, user, day, load):
+        """[visits planned, end of the last one] of ``user`` on ``day``, read once into ``load``."""
+        key = (user.id, day)
+        if key not in load:
+            existing = self.sudo().search([('collector_id', '=', user.id), ('planned_date', '=', day),
+                                           ('state', 'not in', ('cancelled', 'missed'))])
+            load[key] = [len(existing), max(existing.mapped('planned_end'), default=None)]
+        return load[key]
+
+    @api.model
+    def _slot_on(self, day, start_hour, duration, not_before, window, tz_name):
+        """The first start on the local ``day``, from ``start_hour`` and ``not_before`` on, whose whole slot
+        is inside ``window``; None when the day has no such slot left."""
+        tz = pytz.timezone(tz_name)
+        wall = datetime.combine(day, time()) + timedelta(hours=start_hour)
+        candidate = tz.localize(wall).astimezone(pytz.utc).replace(tzinfo=None)
+        if not_before and not_before > candidate:
+            candidate = not_before
+        candidate = cw.next_opening(window, candidate, tz_name)
+        end = candidate + timedelta(hours=duration) - timedelta(seconds=1)
+        if pytz.utc.localize(candidate).astimezone(tz).date() != day or not cw.is_open(window, end, tz_name):
+            return None
+        return candidate
 
     def _day_keys(self):
         return {(v.collector_id.id, v.planned_date) for v in self if v.collector_id and v.planned_date}
@@ -528,7 +543,7 @@ class CobranzaVisit(models.Model):
         tz = pytz.timezone(self.debtor_tz or cw.DEFAULT_TZ)
         start = pytz.utc.localize(self.planned_start).astimezone(tz)
         end = pytz.utc.localize(self.planned_end).astimezone(tz)
-        return '%s-%s (%s)' % (start.strftime('%H:%M'), end.strftime('%H:%M'), self.debtor_tz)
+        return f"{start.strftime('%H:%M')}-{end.strftime('%H:%M')} ({self.debtor_tz})"
 
     # ------------------------------------------------------------------
     # Helpers

@@ -464,8 +464,8 @@ class TestVisitsTour(VisitsCommon, HttpCase):
     def test_collector_checks_in_on_the_phone(self):
         today = datetime.now(pytz.timezone('America/Mexico_City')).date()
         visit = self._visit(day=today, hour=12)
-        self.browser_size = '375x667'
-        self.touch_enabled = True
+        self.browser_size = '375x667'  # pylint: disable=attribute-defined-outside-init
+        self.touch_enabled = True  # pylint: disable=attribute-defined-outside-init
         self.start_tour('/odoo/my-visits', 'cobranza_visit_checkin', login='collector_1')
         self.assertEqual(visit.state, 'done')
         self.assertEqual(visit.result, 'promise')

@@ -20,9 +20,9 @@ def check_point(point):
     try:
         latitude, longitude = (float(value) for value in point)
     except (TypeError, ValueError):
-        raise ValueError("A point is a (latitude, longitude) pair of numbers, not %r." % (point,)) from None
+        raise ValueError(f"A point is a (latitude, longitude) pair of numbers, not {point!r}.") from None
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0) or math.isnan(latitude + longitude):
-        raise ValueError("Latitude must be within -90 and 90 and longitude within -180 and 180, not %r." % (point,))
+        raise ValueError(f"Latitude must be within -90 and 90 and longitude within -180 and 180, not {point!r}.")
     return latitude, longitude
 
 
@@ -92,10 +92,10 @@ def _or_opt(matrix, path):
             prev, nxt = path[i - 1], path[i + length] if i + length < n else None
             removed = matrix[prev][run[0]] + (matrix[run[-1]][nxt] - matrix[prev][nxt] if nxt is not None else 0.0)
             rest = path[:i] + path[i + length:]
-            for k in range(len(rest)):
+            for k, p in enumerate(rest):
                 if k == i - 1:
                     continue
-                p, q = rest[k], rest[k + 1] if k + 1 < len(rest) else None
+                q = rest[k + 1] if k + 1 < len(rest) else None
                 for candidate in (run, run[::-1]):
                     added = matrix[p][candidate[0]]
                     if q is not None:
@@ -135,13 +135,18 @@ def total_km(start, stops, order):
     return sum(route_legs(start, stops, order))
 
 
+def _coordinates(point):
+    latitude, longitude = check_point(point)
+    return f'{latitude:.6f},{longitude:.6f}'
+
+
 def maps_url(points, base=MAPS_URL):
     """An "open in maps" directions link through ``points`` in their order, built from coordinates only.
 
     Points beyond :data:`MAPS_MAX_POINTS` are left out: the link is for the phone of the collector,
     who opens the day's route piece by piece when it is longer.
     """
-    parts = ['%.6f,%.6f' % check_point(point) for point in list(points)[:MAPS_MAX_POINTS]]
+    parts = [_coordinates(point) for point in list(points)[:MAPS_MAX_POINTS]]
     if not parts:
         return ''
     return base + '/'.join(quote(part, safe=',') for part in parts)

@@ -196,18 +196,7 @@ class CobranzaPortfolioGenerator(models.AbstractModel):
         rng = random.Random(seed)
         visits = Visit.browse()
         for collector in collectors:
-            accounts = self.env['cobranza.account'].search([
-                ('company_id', '=', company.id), ('collector_id', '=', collector.id), ('total_due', '>', 0),
-                ('partner_id.partner_latitude', '!=', 0)], order='priority desc, id')
-            if not accounts:
-                continue
-            first = accounts[0].partner_id
-            collector.sudo().write({'cobranza_base_latitude': first.partner_latitude,
-                                    'cobranza_base_longitude': first.partner_longitude})
-            # Visits of a day stay in one city: the route of a day is a few km, not a flight.
-            by_city = accounts.grouped(lambda a: a.partner_id.city)
-            pool = max(by_city.values(), key=len)
-            pool = list(pool) + [a for a in accounts if a not in pool]
+            pool = self._demo_visit_pool(company, collector)
             for offset, day_number in enumerate(range(-days_back, days_ahead + 1)):
                 day = today + timedelta(days=day_number)
                 chunk = pool[offset * per_day:(offset + 1) * per_day]
@@ -223,6 +212,20 @@ class CobranzaPortfolioGenerator(models.AbstractModel):
                 elif day_number == 0:
                     day_visits[:per_day // 2].action_confirm()
         return visits
+
+    def _demo_visit_pool(self, company, collector):
+        """The accounts ``collector`` visits, those of their largest city first; their base is the first one."""
+        accounts = self.env['cobranza.account'].search([
+            ('company_id', '=', company.id), ('collector_id', '=', collector.id), ('total_due', '>', 0),
+            ('partner_id.partner_latitude', '!=', 0)], order='priority desc, id')
+        if not accounts:
+            return []
+        first = accounts[0].partner_id
+        collector.sudo().write({'cobranza_base_latitude': first.partner_latitude,
+                                'cobranza_base_longitude': first.partner_longitude})
+        # Visits of a day stay in one city: the route of a day is a few km, not a flight.
+        city = max(accounts.grouped(lambda a: a.partner_id.city).values(), key=len)
+        return list(city) + [account for account in accounts if account not in city]
 
     def _finish_demo_visit(self, visit, rng):
         """Check a past demo visit in near (or sometimes far from) its address and record a result."""
