@@ -6,6 +6,9 @@
     'author': 'cobranza_mx developers',
     'website': 'https://github.com/cobranza-mx/cobranza_mx',
     'assets': {
+        'web.assets_backend': [
+            'cobranza_mx/static/src/visit_checkin/*',
+        ],
         'web.assets_tests': [
             'cobranza_mx/static/tests/tours/*.js',
         ],
@@ -39,6 +42,8 @@
         'wizards/cobranza_exclusion_wizard_views.xml',
         'wizards/cobranza_contact_wizard_views.xml',
         'wizards/cobranza_payment_wizard_views.xml',
+        'report/cobranza_visit_sheet.xml',
+        'wizards/cobranza_visit_plan_wizard_views.xml',
         'views/cobranza_account_views.xml',
         'views/cobranza_policy_views.xml',
         'views/cobranza_run_views.xml',
@@ -50,6 +55,7 @@
         'views/cobranza_contact_log_views.xml',
         'views/cobranza_withholding_certificate_views.xml',
         'views/cobranza_bank_match_views.xml',
+        'views/cobranza_visit_views.xml',
         'views/cobranza_menus.xml',
     ],
 }

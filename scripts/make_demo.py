@@ -118,6 +118,13 @@ def _setup_collections(env, company, users):
     print(f'First collection run: {run.evaluated_count:,} invoices evaluated, {run.changed_count:,} placed in a '
           f'stage, {run.account_count:,} collection accounts ({run.assigned_count:,} assigned), '
           f'{run.action_count:,} activities, {run.error_count} errors')
+    collectors = env['res.users'].browse([by_login[login].id for login in ZONES if login in by_login])
+    visits = env['cobranza.portfolio.generator']._generate_visits(company, collectors, today=date.today())
+    done = visits.filtered(lambda visit: visit.state == 'done')
+    print(f'Field visits: {len(visits):,} over a week ({len(done):,} done, '
+          f"{len(visits.filtered(lambda visit: visit.state == 'missed')):,} missed, "
+          f"{len(visits.filtered(lambda visit: visit.state in ('planned', 'confirmed'))):,} planned), "
+          f'{len(done.filtered("located")):,} debtors located, {len(done.filtered("flagged")):,} to review')
 
 
 # What the demo collectors did before today: results of their contacts, in turn.

@@ -16,6 +16,8 @@ from . import cobranza_reminder_schedule
 from . import cobranza_reminder_send
 from . import cobranza_reminder_channels
 from . import cobranza_reminder_status
+from . import cobranza_visit
+from . import cobranza_stage_action_visit
 from . import cobranza_contact_log
 from . import res_company
 from . import res_config_settings
@@ -38,3 +40,4 @@ from . import account_chart_template
 from . import cobranza_withholding
 from . import cobranza_withholding_certificate
 from . import cobranza_bank_match
+from . import res_users

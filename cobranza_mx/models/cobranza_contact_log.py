@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .cobranza_reminder_rule import CHANNELS
+from .cobranza_visit import VISIT_RESULTS
 
 LOG_RESULTS = [
     ('queued', 'Queued'),
@@ -19,6 +20,8 @@ LOG_RESULTS = [
     ('paused', 'Paused'),
     ('skipped', 'Skipped'),
     ('cancelled', 'Cancelled'),
+    ('visited', 'Visit made'),
+    ('missed', 'Visit missed'),
 ]
 
 
@@ -45,7 +48,9 @@ class CobranzaContactLog(models.Model):
     rule_id = fields.Many2one('cobranza.reminder.rule', readonly=True, index='btree_not_null', ondelete='restrict')
     user_id = fields.Many2one('res.users', string="By", readonly=True, default=lambda self: self.env.user,
                               ondelete='restrict')
-    channel = fields.Selection(CHANNELS, required=True, readonly=True)
+    visit_id = fields.Many2one('cobranza.visit', readonly=True, index='btree_not_null', ondelete='restrict')
+    visit_result = fields.Selection(VISIT_RESULTS, readonly=True)
+    channel = fields.Selection([*CHANNELS, ('visit', 'Field visit')], required=True, readonly=True)
     recipient = fields.Char(readonly=True)
     template = fields.Char(readonly=True)
     body = fields.Text(string="Text Sent", readonly=True)

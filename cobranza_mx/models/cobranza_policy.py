@@ -44,19 +44,24 @@ class CobranzaPolicy(models.Model):
     reminder_daily_cap = fields.Integer(
         string="Messages per Channel per Day", default=1,
         help="At most this many messages per debtor and channel per local day; due invoices are grouped.")
+    visit_max_distance_m = fields.Float(
+        string="Check-in Distance Limit (m)", default=300.0,
+        help="A visit checked in farther than this from the debtor's address is flagged for the supervisor.")
 
     @api.depends('stage_ids')
     def _compute_stage_count(self):
         for policy in self:
             policy.stage_count = len(policy.stage_ids)
 
-    @api.constrains('contact_hour_start', 'contact_hour_end', 'reminder_daily_cap')
+    @api.constrains('contact_hour_start', 'contact_hour_end', 'reminder_daily_cap', 'visit_max_distance_m')
     def _check_contact_window(self):
         for policy in self:
             if not 0 <= policy.contact_hour_start < policy.contact_hour_end <= 24:
                 raise ValidationError(self.env._(
                     "The contact window of %(policy)s must start before it ends, within the day.",
                     policy=policy.name))
+            if policy.visit_max_distance_m < 0:
+                raise ValidationError(self.env._("The check-in distance limit cannot be negative."))
             if policy.reminder_daily_cap < 1:
                 raise ValidationError(self.env._("At least one message per channel and day must be allowed."))
 

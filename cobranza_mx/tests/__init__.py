@@ -8,3 +8,4 @@ from . import test_run_concurrency
 from . import test_promises
 from . import test_collector_day
 from . import test_withholding
+from . import test_visits

@@ -1,9 +1,13 @@
+import base64
+import io
+import random
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import split_every
+from PIL import Image, ImageDraw
 
 from ..tools.portfolio import AGING_BUCKETS, USD_MXN, company_rfc_letters, generate_portfolio, make_rfc
 
@@ -17,6 +21,39 @@ DEMO_USERS = (
     ('collector3', 'Ricardo Méndez Ortiz', ('cobranza_mx.group_cobranza_collector',)),
     ('supervisor', 'Claudia Treviño Cantú', ('cobranza_mx.group_cobranza_supervisor', 'account.group_account_invoice')),
 )
+# Results of the past demo visits, and how often each comes up.
+RESULTS = ('promise', 'nobody_home', 'paid', 'partial', 'refused', 'dispute', 'moved', 'wrong_address',
+           'not_locatable', 'deceased')
+RESULT_WEIGHTS = (30, 22, 10, 8, 8, 6, 5, 4, 5, 2)
+NOTES = {
+    'promise': "Se compromete a pagar en la fecha indicada.",
+    'nobody_home': "Nadie atendió; se dejó aviso de visita.",
+    'paid': "Mostró el comprobante de pago al acreedor.",
+    'partial': "Pagó una parte al acreedor; el resto la próxima quincena.",
+    'refused': "No reconoce el adeudo y se niega a pagar.",
+    'dispute': "Solicita aclaración de una factura.",
+    'moved': "El vecino informa que se mudó.",
+    'wrong_address': "La dirección no corresponde al deudor.",
+    'not_locatable': "No se localizó el domicilio.",
+    'deceased': "Un familiar informa que el titular falleció.",
+}
+
+
+def _demo_photo(rng, size=(160, 120)):
+    """A small generated "photo of the address" (a house front), base64 JPEG."""
+    wall = tuple(rng.randint(120, 230) for _ in range(3))
+    image = Image.new('RGB', size, (135, 190, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 40, 140, 115), fill=wall)
+    draw.polygon([(12, 42), (80, 8), (148, 42)], fill=(150, 60, 40))
+    draw.rectangle((70, 75, 92, 115), fill=(90, 55, 30))
+    draw.rectangle((32, 55, 56, 75), fill=(220, 235, 250))
+    draw.rectangle((0, 112, size[0], size[1]), fill=(110, 110, 110))
+    buffer = io.BytesIO()
+    image.save(buffer, format='JPEG', quality=80)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
 # Invoices created and posted per batch.
 BATCH_SIZE = 500
 # Context of the demo records: no chatter messages, followers or tracking to write.
@@ -143,6 +180,74 @@ class CobranzaPortfolioGenerator(models.AbstractModel):
             users |= user
             passwords[login] = login
         return users, passwords
+
+    @api.model
+    def _generate_visits(self, company, collectors, today=None, seed=42, days_back=5, days_ahead=2, per_day=4):
+        """A week of field visits of ``collectors`` around ``today``: done (with check-in, photo, result) or
+        missed before today, planned and confirmed from today on, each day in route order.
+
+        Each collector visits the debtors of their own collection accounts that have coordinates; their
+        base is the first of them. Returns the visits. Already generated visits are kept as they are.
+        """
+        today = today or fields.Date.context_today(self)
+        Visit = self.env['cobranza.visit'].with_company(company)
+        if Visit.search_count([('company_id', '=', company.id)], limit=1):
+            return Visit.search([('company_id', '=', company.id)])
+        rng = random.Random(seed)
+        visits = Visit.browse()
+        for collector in collectors:
+            pool = self._demo_visit_pool(company, collector)
+            for offset, day_number in enumerate(range(-days_back, days_ahead + 1)):
+                day = today + timedelta(days=day_number)
+                chunk = pool[offset * per_day:(offset + 1) * per_day]
+                if not chunk:
+                    break
+                day_visits = Visit.sudo()._schedule_for_accounts(
+                    self.env['cobranza.account'].browse([a.id for a in chunk]), day, start_hour=9.0,
+                    purpose="Visita de cobranza", collector=collector, max_days=7)
+                visits |= day_visits
+                if day_number < 0:
+                    for visit in day_visits:
+                        self._finish_demo_visit(visit, rng)
+                elif day_number == 0:
+                    day_visits[:per_day // 2].action_confirm()
+        return visits
+
+    def _demo_visit_pool(self, company, collector):
+        """The accounts ``collector`` visits, those of their largest city first; their base is the first one."""
+        accounts = self.env['cobranza.account'].search([
+            ('company_id', '=', company.id), ('collector_id', '=', collector.id), ('total_due', '>', 0),
+            ('partner_id.partner_latitude', '!=', 0)], order='priority desc, id')
+        if not accounts:
+            return []
+        first = accounts[0].partner_id
+        collector.sudo().write({'cobranza_base_latitude': first.partner_latitude,
+                                'cobranza_base_longitude': first.partner_longitude})
+        # Visits of a day stay in one city: the route of a day is a few km, not a flight.
+        city = max(accounts.grouped(lambda a: a.partner_id.city).values(), key=len)
+        return list(city) + [account for account in accounts if account not in city]
+
+    def _finish_demo_visit(self, visit, rng):
+        """Check a past demo visit in near (or sometimes far from) its address and record a result."""
+        visit = visit.sudo()
+        if rng.random() < 0.1:
+            visit.action_mark_missed()
+            return
+        if rng.random() < 0.08:
+            visit.check_in(False, False, 0, _demo_photo(rng), no_gps_reason="Permiso de ubicación denegado")
+        else:
+            drift = 0.02 if rng.random() < 0.07 else 0.0008
+            visit.check_in(visit.latitude + rng.uniform(-drift, drift), visit.longitude + rng.uniform(-drift, drift),
+                           rng.choice([5.0, 8.0, 12.0, 25.0]), _demo_photo(rng))
+        result = rng.choices(RESULTS, weights=RESULT_WEIGHTS)[0]
+        promise = {}
+        if result == 'promise':
+            promise = {'promise_amount': round(max(100.0, visit.account_id.total_overdue * rng.uniform(0.2, 1.0)), -1),
+                       'promise_date': visit.planned_date + timedelta(days=rng.choice([3, 7, 14]))}
+        visit.record_result(result, note=NOTES[result], **promise)
+        arrival = visit.planned_start + timedelta(minutes=rng.randint(0, 20))
+        visit.write({'checkin_date': arrival if visit.checkin_date else False,
+                     'done_date': arrival + timedelta(minutes=rng.randint(5, 20))})
 
     # ------------------------------------------------------------------------------------------
     # Helpers

@@ -305,3 +305,32 @@ class TestPortfolioGenerator(AccountTestInvoicingCommon):
         self.assertEqual(self.generator._sale_vat_16(company).amount, 16.0)
         self.assertEqual(self.generator._setup_mexican_company(name='Distribuidora Prueba del Sur S.A. de C.V.'),
                          company)
+
+    def test_demo_visits(self):
+        """A week of visits of the demo collectors: done ones with check-in, photo, result and contact log."""
+        users, _passwords = self.generator._create_demo_users(self.company)
+        collectors = users[:3]
+        self.env['cobranza.run']._run_for_company(self.company, run_date=TODAY)
+        accounts = self.env['cobranza.account'].sudo().search([('company_id', '=', self.company.id)])
+        for index, account in enumerate(accounts):
+            account.collector_id = collectors[index % 3]
+        generator = self.generator.sudo()
+        visits = generator._generate_visits(self.company, collectors, today=TODAY, seed=5, days_back=1, days_ahead=1,
+                                             per_day=1)
+        self.assertTrue(visits)
+        self.assertEqual(set(visits.collector_id.ids), set(collectors.ids))
+        days = set(visits.mapped('planned_date'))
+        self.assertTrue(min(days) < TODAY <= max(days))
+        past = visits.filtered(lambda visit: visit.planned_date < TODAY)
+        self.assertTrue(past and all(visit.state in ('done', 'missed') for visit in past))
+        done = past.filtered(lambda visit: visit.state == 'done')
+        self.assertTrue(done)
+        for visit in done:
+            self.assertTrue(visit.result and visit.photo)
+            self.assertTrue(visit.checkin_located or visit.flag_no_gps)
+            self.assertEqual(visit.contact_log_ids.channel, 'visit')
+        self.assertTrue(all(visit.state in ('planned', 'confirmed') for visit in visits - past))
+        self.assertTrue(all(visit.route_sequence >= 1 for visit in visits - visits.filtered(
+            lambda v: v.state in ('missed', 'cancelled'))))
+        # Built once: a second call keeps them.
+        self.assertEqual(generator._generate_visits(self.company, collectors, today=TODAY), visits)
