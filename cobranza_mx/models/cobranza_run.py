@@ -59,6 +59,8 @@ class CobranzaRun(models.Model):
     user_id = fields.Many2one('res.users', default=lambda self: self.env.user, readonly=True)
     started_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     ended_at = fields.Datetime(readonly=True)
+    duration = fields.Float(string="Duration (s)", compute='_compute_duration', digits=(16, 1),
+                            help="From its start to its end, or to now while it runs.")
     last_move_id = fields.Integer(readonly=True, help="Last invoice id evaluated; a resumed run starts after it.")
     evaluated_count = fields.Integer(string="Invoices Evaluated", readonly=True)
     changed_count = fields.Integer(string="Stage Changes", readonly=True)
@@ -72,10 +74,20 @@ class CobranzaRun(models.Model):
     error_count = fields.Integer(string="Errors", readonly=True)
     log = fields.Text(readonly=True)
 
-    @api.depends('company_id', 'date')
+    @api.depends('company_id', 'date', 'started_at')
     def _compute_name(self):
+        # Several runs of one company and day (a manual one after the scheduled one, a resumed one) differ by
+        # the time they started, in the user's time zone.
         for run in self:
-            run.name = f"{run.company_id.name or ''} {run.date or ''}".strip()
+            started = run.started_at and fields.Datetime.context_timestamp(run, run.started_at).strftime('%H:%M')
+            run.name = " · ".join(filter(None, [run.company_id.name, run.date and str(run.date), started]))
+
+    @api.depends('started_at', 'ended_at')
+    def _compute_duration(self):
+        now = fields.Datetime.now()
+        for run in self:
+            end = run.ended_at or now
+            run.duration = (end - run.started_at).total_seconds() if run.started_at else 0.0
 
     # ------------------------------------------------------------------
     # Entry points
@@ -114,6 +126,7 @@ class CobranzaRun(models.Model):
         run = self._run_for_company(self.env.company, trigger='manual')
         return {
             'type': 'ir.actions.act_window',
+            'name': self.env._("Collection run %(run)s", run=run.name),
             'res_model': 'cobranza.run',
             'res_id': run.id,
             'view_mode': 'form',

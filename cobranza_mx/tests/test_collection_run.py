@@ -489,12 +489,21 @@ class TestCollectionRun(CobranzaCommon):
 
     def test_run_now_button(self):
         self._invoice(self.customer_a, self._due_for(3))
+        self.env.user.tz = 'America/Mexico_City'
         with freeze_time(f'{self.run_date} 18:00:00'):
             action = self.env['cobranza.run'].with_company(self.company).action_run_now()
         run = self.env['cobranza.run'].browse(action['res_id'])
         self.assertEqual(run.evaluated_count, 1)
         self.assertEqual(run.trigger, 'manual')
         self.assertEqual(run.date, self.run_date)
+        # Named by company, date and start (user's time zone: 18:00 UTC is 12:00 in Mexico City), and so titled.
+        self.assertEqual(run.name, f'{self.company.name} · {self.run_date} · 12:00')
+        self.assertEqual(action['name'], f'Collection run {self.company.name} · {self.run_date} · 12:00')
+        self.assertGreaterEqual(run.duration, 0.0)
+        self.assertLess(run.duration, 60.0)
+        with freeze_time(f'{self.run_date} 19:30:00'):
+            later = self.env['cobranza.run']._run_for_company(self.company, trigger='manual', run_date=self.run_date)
+        self.assertNotEqual(later.name, run.name, "two runs of one day are told apart")
         with self.assertRaises(UserError):
             self.env['cobranza.run'].with_user(self.supervisor).action_run_now()
 
