@@ -13,7 +13,6 @@ BENCH_JSON set, merges them into that JSON file under the key "bank_matching".
 """
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -22,6 +21,8 @@ import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+import bench_json
 
 
 def parse_args():
@@ -137,15 +138,7 @@ def main():
     print(f"bank matching: {args.lines} statement lines against {figures['open_invoices']} open invoices in "
           f"{figures['matching']['seconds']} s, {figures['matching']['proposals']} proposals "
           f"({figures['matching']['net_of_withholdings']} net of withholdings)")
-    if os.environ.get('BENCH_JSON'):
-        path = os.environ['BENCH_JSON']
-        data = {}
-        if os.path.exists(path):
-            with open(path, encoding='utf-8') as handle:
-                data = json.load(handle)
-        data['bank_matching'] = figures
-        with open(path, 'w', encoding='utf-8') as handle:
-            json.dump(data, handle, indent=2)
+    bench_json.merge('bank_matching', figures)
     if figures['matching']['seconds'] > args.limit_seconds:
         print(f"ERROR: bank matching took more than {args.limit_seconds} s")
         return 1

@@ -12,13 +12,14 @@ that JSON file under the key "reminders".
 """
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import time
 import tracemalloc
 from datetime import date, datetime, timedelta
+
+import bench_json
 
 
 def parse_args():
@@ -129,15 +130,7 @@ def main():
           f"({figures['send']['per_second']}/s, {figures['send']['queries_per_message']} queries/message, "
           f"{figures['send']['whatsapp_messages']} WhatsApp, {figures['send']['sms_queued']} SMS); "
           f"peak RSS {figures['peak_rss_mb']} MB")
-    if os.environ.get('BENCH_JSON'):
-        path = os.environ['BENCH_JSON']
-        data = {}
-        if os.path.exists(path):
-            with open(path, encoding='utf-8') as handle:
-                data = json.load(handle)
-        data['reminders'] = figures
-        with open(path, 'w', encoding='utf-8') as handle:
-            json.dump(data, handle, indent=2)
+    bench_json.merge('reminders', figures)
     if figures['send']['sent'] != figures['reminders']:
         print(f"ERROR: {figures['reminders']} reminders scheduled but {figures['send']['sent']} sent")
         return 1

@@ -12,11 +12,12 @@ into that JSON file under the key "routes".
 import argparse
 import importlib.util
 import json
-import os
 import random
 import sys
 import time
 from pathlib import Path
+
+import bench_json
 
 LIMIT_SECONDS = 5.0
 CITIES = {
@@ -77,15 +78,7 @@ def main():
     print(f"routes: {args.visits} visits of {args.collectors} collectors ordered in {figures['seconds']} s "
           f"(limit {LIMIT_SECONDS} s), {figures['total_km']} km, {figures['improvement_pct']} % shorter than "
           f"nearest neighbour alone")
-    if os.environ.get('BENCH_JSON'):
-        path = os.environ['BENCH_JSON']
-        data = {}
-        if os.path.exists(path):
-            with open(path, encoding='utf-8') as handle:
-                data = json.load(handle)
-        data['routes'] = figures
-        with open(path, 'w', encoding='utf-8') as handle:
-            json.dump(data, handle, indent=2)
+    bench_json.merge('routes', figures)
     if seconds > LIMIT_SECONDS:
         print(f"ERROR: the routes took {seconds:.2f} s, more than {LIMIT_SECONDS} s")
         return 1

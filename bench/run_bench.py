@@ -25,6 +25,8 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import bench_json
+
 OCA_MODULE = 'account_credit_control'
 OCA_VERSION = '19.0.*'
 DEFAULT_OCA_DIR = '/tmp/cobranza_bench_addons'
@@ -105,14 +107,7 @@ def main(argv=None):
 def write_json(path, results):
     """Write the figures, keeping the keys other benchmarks (bench_reminders.py) merged into the file."""
     path = Path(path)
-    figures = {}
-    if path.exists():
-        try:
-            figures = json.loads(path.read_text(encoding='utf-8'))
-        except ValueError:
-            figures = {}
-    if not isinstance(figures, dict):
-        figures = {}
+    figures = bench_json.read(path)
     for name in SCENARIOS:
         figures.pop(name, None)
     figures.update(results)
