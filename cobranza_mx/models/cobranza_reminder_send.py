@@ -195,6 +195,19 @@ class CobranzaReminder(models.Model):
             return None
         return cw.next_opening(window, now, tz_name)
 
+    @api.model
+    def _hold_closed_windows(self, messages, link_field, date_field, now):
+        """The ``messages`` (``mail.mail`` or ``sms.sms``) of reminders whose debtor's window is closed at
+        ``now``; each one's ``date_field`` is moved to the next opening, when its queue sends it."""
+        held = messages.browse()
+        reminders = self.sudo().search([(link_field, 'in', messages.ids)])
+        for message, message_reminders in reminders.grouped(link_field).items():
+            opening = message_reminders[0]._window_reopens_at(now)
+            if opening:
+                message.sudo()[date_field] = opening
+                held |= message
+        return held
+
     def _refuse_forbidden(self, *texts):
         """Fail these reminders when ``texts`` contain forbidden language; return whether they did."""
         found = self.env['cobranza.forbidden.term']._find_in(*texts)

@@ -11,13 +11,7 @@ class MailMail(models.Model):
         They stay outgoing, scheduled at the next opening of the window, and the queue sends them
         then. Every other e-mail goes as Odoo sends it.
         """
-        held = self.browse()
-        now = fields.Datetime.now()
-        reminders = self.env['cobranza.reminder'].sudo().search([('mail_id', 'in', self.ids)])
-        for mail, mail_reminders in reminders.grouped('mail_id').items():
-            opening = mail_reminders[0]._window_reopens_at(now)
-            if opening:
-                mail.sudo().scheduled_date = opening
-                held |= mail
+        held = self.env['cobranza.reminder']._hold_closed_windows(
+            self, 'mail_id', 'scheduled_date', fields.Datetime.now())
         return super(MailMail, self - held).send(
             auto_commit=auto_commit, raise_exception=raise_exception, post_send_callback=post_send_callback)

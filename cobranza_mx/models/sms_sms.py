@@ -32,12 +32,8 @@ class SmsSms(models.Model):
         """Hold back the reminder SMS whose moment has not come or whose debtor's window is closed now."""
         now = fields.Datetime.now()
         held = self.filtered(lambda sms: sms.cobranza_scheduled_date and sms.cobranza_scheduled_date > now)
-        reminders = self.env['cobranza.reminder'].sudo().search([('sms_id', 'in', (self - held).ids)])
-        for sms, sms_reminders in reminders.grouped('sms_id').items():
-            opening = sms_reminders[0]._window_reopens_at(now)
-            if opening:
-                sms.sudo().cobranza_scheduled_date = opening
-                held |= sms
+        held |= self.env['cobranza.reminder']._hold_closed_windows(
+            self - held, 'sms_id', 'cobranza_scheduled_date', now)
         to_send = self - held
         if not to_send:
             return None
