@@ -23,6 +23,7 @@ from . import res_company
 from . import res_config_settings
 from . import mail_template
 from . import account_move
+from . import account_move_reminder
 from . import account_move_line
 from . import mail_mail
 from . import sms_sms

@@ -58,7 +58,8 @@ class CobranzaReminder(models.Model):
     recipient = fields.Char(readonly=True)
     provider_message_id = fields.Char(readonly=True, index='btree_not_null')
     sent_at = fields.Datetime(readonly=True)
-    sending_since = fields.Datetime(readonly=True)
+    sending_since = fields.Datetime(readonly=True, help="When the message was handed to the provider.")
+    claimed_at = fields.Datetime(readonly=True, help="When a sending worker took it.")
     leader_id = fields.Many2one('cobranza.reminder', string="Sent With", readonly=True, index='btree_not_null',
                                 ondelete='set null')
     grouped_move_ids = fields.Many2many('account.move', string="Invoices in the Message", readonly=True)

@@ -1,25 +1,33 @@
-"""The channels of collection reminders: e-mail, SMS, printed letter and WhatsApp.
+"""The channels of collection reminders: e-mail, SMS, printed letter and WhatsApp, a batch at a time.
 
-Each ``_send_<channel>`` is called on the group's leader with the whole group, once the checks of
-:mod:`.cobranza_reminder_send` passed, and finishes the group (sent, skipped, failed or retried).
-E-mails and SMS are queued with a date inside the contact window; their queues check the window
-again when the message actually leaves (``mail.mail`` and ``sms.sms``). WhatsApp returns the call
-to the provider, made once the "sending" state is committed.
+Each ``_send_<channel>_batch`` gets the groups of a claimed batch that passed the checks of
+:mod:`.cobranza_reminder_send` (one :class:`~.cobranza_reminder_send.ReadyGroup` per debtor) and
+records what became of each in the batch's ``Outcomes``. E-mails and SMS are queued with a date
+inside the contact window; their queues check the window again when the message actually leaves
+(``mail.mail`` and ``sms.sms``). WhatsApp calls the provider from a pool of threads, at the rate
+of the phone number (:mod:`..tools.whatsapp_batch`).
 """
+import logging
+from collections import defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import wait as wait_futures
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.tools import SQL
 
-from ..tools.whatsapp import (
-    PermanentProviderError,
-    TransientProviderError,
-    UnknownOutcomeError,
-    WhatsAppClient,
-    backoff_seconds,
-)
+from ..tools.whatsapp import PermanentProviderError, TransientProviderError, UnknownOutcomeError, backoff_seconds
+from ..tools.whatsapp_batch import LATE_TOLERANCE, ConcurrentSender, Job, clock, is_throttled, slot_interval
 from .cobranza_reminder import UNCONFIRMED_STATE
 
+_logger = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 5
+# A worker that would wait longer than this for its phone number's next free slot gives its claims
+# back (scheduled at that slot) instead of holding them.
+MAX_WAIT_SECONDS = 60
+# Throttled by the provider (130429, 429): every worker of the phone number pauses at least this.
+THROTTLE_PAUSE_SECONDS = 1.0
 
 
 # The model is split by concept on purpose (see the first file's docstring).
@@ -27,99 +35,272 @@ MAX_ATTEMPTS = 5
 class CobranzaReminder(models.Model):
     _inherit = 'cobranza.reminder'
 
-    # The channel senders share one signature, (group, recipient, text, now, values), called by
-    # _process_group; an argument a sender does not use is named with a leading underscore.
-    def _send_email(self, group, recipient, _text, now, _values=None):
-        template = self.rule_id.mail_template_id or self.env.ref('cobranza_mx.mail_template_reminder')
-        # Checked inside the window now; mail.mail.send checks it again when the queue sends it.
-        mail = self.env['mail.mail'].sudo().browse(template.send_mail(self.id, force_send=False, email_values={
-            'email_to': recipient, 'recipient_ids': [], 'scheduled_date': now}))
-        # The template is rendered once; what it rendered is checked before anything goes out.
-        if group._refuse_forbidden(mail.subject or '', mail.body_html or ''):
-            mail.unlink()
-            return
-        report = self.env.ref('account.account_invoices')
-        attachments = self.env['ir.attachment']
-        for move in group.move_id:
-            content, _type = self.env['ir.actions.report']._render_qweb_pdf(report, move.ids)
-            attachments |= self.env['ir.attachment'].create({
-                'name': f"{move.name.replace('/', '_')}.pdf",
+    # ------------------------------------------------------------------
+    # E-mail: rendered by template in batches, invoice PDFs rendered at most once
+    # ------------------------------------------------------------------
+    def _send_email_batch(self, items, now, outcomes, commit=False):
+        try:
+            with self.env.cr.savepoint():
+                self._queue_emails(items, now, outcomes)
+        except Exception:  # pylint: disable=broad-exception-caught
+            # Something in the batch raises: each debtor alone, in a savepoint, to fail only theirs.
+            _logger.exception("Collection reminders: an e-mail batch failed, sending its debtors one by one")
+            for item in items:
+                try:
+                    with self.env.cr.savepoint():
+                        self._queue_emails([item], now, outcomes)
+                except Exception as error:  # pylint: disable=broad-exception-caught
+                    _logger.exception("Collection reminders %s could not be sent", item.group.ids)
+                    outcomes.finish(item.group, 'failed', self.env._(
+                        "Could not be sent: %(error)s", error=str(error) or type(error).__name__))
+
+    def _queue_emails(self, items, now, outcomes):
+        """Queue one e-mail per group, with the PDF of each of its invoices attached."""
+        pdfs = self.env['account.move']._cobranza_invoice_pdfs(
+            self.browse([r.id for item in items for r in item.group]).move_id)
+        default_template = self.env.ref('cobranza_mx.mail_template_reminder')
+        by_template = defaultdict(list)
+        for item in items:
+            by_template[item.group[0].rule_id.mail_template_id or default_template].append(item)
+        terms = self.env['cobranza.forbidden.term'].sudo().search([('active', '=', True)]).mapped('term')
+        for template, template_items in by_template.items():
+            leaders = [item.group[0].id for item in template_items]
+            mails = template.sudo().send_mail_batch(leaders, email_values={'recipient_ids': [],
+                                                                           'scheduled_date': now})
+            refused = mails.browse()
+            attachment_rows = []
+            for item, mail in zip(template_items, mails, strict=True):
+                # The template is rendered once; what it rendered is checked before anything goes out.
+                if item.group._forbidden_outcome(outcomes, terms, mail.subject or '', mail.body_html or ''):
+                    refused |= mail
+                    continue
+                attachment_rows += [(mail.mail_message_id.id, pdfs[move.id]) for move in item.group.move_id]
+                outcomes.set(item.group, mail_id=mail.id)
+                outcomes.finish(item.group, 'sent', log_result='queued', text=str(mail.body_html or ''))
+            sent = [(mail.id, item.recipient) for item, mail in zip(template_items, mails, strict=True)
+                    if mail not in refused]
+            if sent:
+                self.env.cr.execute(SQL(
+                    "UPDATE mail_mail m SET email_to = v.email_to FROM (VALUES %s) AS v(id, email_to) "
+                    "WHERE m.id = v.id",
+                    SQL(', ').join(SQL('(%s::int4, %s::varchar)', mail_id, email) for mail_id, email in sent)))
+            if attachment_rows:
+                self.env.cr.execute(SQL(
+                    """INSERT INTO message_attachment_rel (message_id, attachment_id) VALUES %s
+                       ON CONFLICT DO NOTHING""",
+                    SQL(', ').join(SQL('(%s, %s)', message_id, attachment_id)
+                                   for message_id, attachment_id in attachment_rows)))
+            mails.invalidate_recordset(['email_to', 'attachment_ids'])
+            refused.unlink()
+
+    # ------------------------------------------------------------------
+    # SMS and letters
+    # ------------------------------------------------------------------
+    def _send_sms_batch(self, items, now, outcomes, commit=False):
+        sms_list = self.env['sms.sms'].sudo().create([{
+            'number': item.recipient, 'body': item.text, 'partner_id': item.group[0].partner_id.id,
+            'state': 'outgoing', 'cobranza_scheduled_date': now,
+        } for item in items])
+        for item, sms in zip(items, sms_list, strict=True):
+            outcomes.set(item.group, sms_id=sms.id)
+            outcomes.finish(item.group, 'sent', log_result='queued', text=item.text)
+
+    def _send_letter_batch(self, items, now, outcomes, commit=False):
+        report = self.env.ref('cobranza_mx.action_report_reminder_letter')
+        for item in items:
+            leader = item.group[0]
+            content, _type = self.env['ir.actions.report'].with_context(
+                lang=leader.partner_id.lang or 'es_MX')._render_qweb_pdf(report, leader.ids)
+            attachment = self.env['ir.attachment'].create({
+                'name': self.env._("Reminder letter %(partner)s.pdf", partner=leader.partner_id.name),
                 'raw': content,
-                'res_model': 'account.move',
-                'res_id': move.id,
+                'res_model': 'cobranza.reminder',
+                'res_id': leader.id,
                 'mimetype': 'application/pdf',
             })
-        mail.attachment_ids = attachments
-        group.mail_id = mail
-        group._finish('sent', log_result='queued', text=str(mail.body_html or ''))
+            item.group.letter_attachment_id = attachment
+            outcomes.finish(item.group, 'sent', log_result='queued',
+                            text=self.env._("Printed reminder letter, ready to mail."))
 
-    def _send_sms(self, group, recipient, text, now, _values=None):
-        sms = self.env['sms.sms'].sudo().create({
-            'number': recipient, 'body': text, 'partner_id': self.partner_id.id, 'state': 'outgoing',
-            'cobranza_scheduled_date': now})
-        group.sms_id = sms
-        group._finish('sent', log_result='queued', text=text)
+    # ------------------------------------------------------------------
+    # WhatsApp: concurrent calls at the phone number's rate
+    # ------------------------------------------------------------------
+    def _send_whatsapp_batch(self, items, now, outcomes, commit=False):
+        """Send these groups (claimed, "sending") through the Cloud API; returns the ids given back unsent.
 
-    def _send_letter(self, group, _recipient, _text, _now, _values=None):
-        report = self.env.ref('cobranza_mx.action_report_reminder_letter')
-        content, _type = self.env['ir.actions.report'].with_context(
-            lang=self.partner_id.lang or 'es_MX')._render_qweb_pdf(report, self.ids)
-        attachment = self.env['ir.attachment'].create({
-            'name': self.env._("Reminder letter %(partner)s.pdf", partner=self.partner_id.name),
-            'raw': content,
-            'res_model': 'cobranza.reminder',
-            'res_id': self.id,
-            'mimetype': 'application/pdf',
-        })
-        group.letter_attachment_id = attachment
-        group._finish('sent', log_result='queued', text=self.env._("Printed reminder letter, ready to mail."))
+        Per company (one phone number): chunks of at most the pool's free threads get their slots
+        from :meth:`_whatsapp_reserve` (shared by every worker on the database), are marked as handed
+        to the provider (``sending_since``) and committed with the results recorded so far, then
+        sent concurrently. A worker killed at any point leaves nothing that goes twice: what it had
+        handed over is "sending" (unconfirmed after the grace period, settled by the status
+        webhook), what it had not is scheduled again when its claim expires.
+        """
+        released = []
+        by_company = defaultdict(list)
+        for item in items:
+            by_company[item.group[0].company_id].append(item)
+        for company, company_items in by_company.items():
+            sendable = []
+            for item in company_items:
+                if not (company.cobranza_whatsapp_token and company.cobranza_whatsapp_phone_number_id):
+                    outcomes.finish(item.group, 'skipped', self.env._(
+                        "WhatsApp is not configured for %(company)s.", company=company.name))
+                elif not item.group[0].rule_id.whatsapp_template:
+                    outcomes.finish(item.group, 'failed', self.env._(
+                        "The rule %(rule)s has no WhatsApp template.", rule=item.group[0].rule_id.name))
+                else:
+                    sendable.append(item)
+            if sendable:
+                released += self._whatsapp_send_company(company, sendable, now, outcomes, commit)
+        return released
 
-    def _send_whatsapp(self, group, recipient, text, now, values=None):
-        """Mark the group "sending" and return the call to the provider (None when it cannot go)."""
-        company = self.company_id
-        if not (company.cobranza_whatsapp_token and company.cobranza_whatsapp_phone_number_id):
-            group._finish('skipped', reason=self.env._("WhatsApp is not configured for %(company)s.",
-                                                       company=company.name))
-            return None
-        if not self.rule_id.whatsapp_template:
-            group._finish('failed', reason=self.env._("The rule %(rule)s has no WhatsApp template.",
-                                                      rule=self.rule_id.name))
-            return None
-        # Record the attempt before calling the provider: a killed process leaves "sending",
-        # which the provider's status webhook confirms or _recover_interrupted makes "unconfirmed".
-        group.write({'state': 'sending', 'attempt_count': self.attempt_count + 1, 'sending_since': now})
-        values = values or self._placeholders()
-        params = [values[name] or '-' for name in self._whatsapp_param_names()]  # the API refuses ''
-        return lambda: self._call_whatsapp(group, recipient, text, now, params)
-
-    def _call_whatsapp(self, group, recipient, text, now, params):
-        company = self.company_id
-        client = WhatsAppClient(company.cobranza_whatsapp_api_url, company.cobranza_whatsapp_token,
-                                company.cobranza_whatsapp_phone_number_id,
-                                api_version=company.cobranza_whatsapp_api_version or 'v21.0',
-                                timeout=company.cobranza_whatsapp_timeout or 10)
+    def _whatsapp_send_company(self, company, items, now, outcomes, commit):
+        rate = company.cobranza_whatsapp_rate_limit or 80
+        interval = slot_interval(rate)
+        sender = ConcurrentSender(company.cobranza_whatsapp_api_url, company.cobranza_whatsapp_token,
+                                  company.cobranza_whatsapp_phone_number_id,
+                                  company.cobranza_whatsapp_api_version or 'v21.0',
+                                  company.cobranza_whatsapp_timeout or 10,
+                                  workers=company.cobranza_whatsapp_concurrency or 8)
+        queue = deque(items)
+        inflight = {}
+        released = []
+        # Attempts before this pass, read before anything is written (a message given a new slot is
+        # still the same attempt).
+        attempts = {item.group[0].id: item.group[0].attempt_count + 1 for item in items}
         try:
-            message_id = client.send_template(
-                recipient.lstrip('+'), self.rule_id.whatsapp_template, self.rule_id.whatsapp_language or 'es_MX',
-                params, callback_data=f'cobranza.reminder:{self.id}')
-        except TransientProviderError as e:
-            attempts = self.attempt_count
-            if attempts >= MAX_ATTEMPTS:
-                group._finish('failed', reason=self.env._(
-                    "Provider unavailable after %(count)s attempts: %(error)s", count=attempts, error=e))
+            while queue or inflight:
+                free = sender.workers - len(inflight)
+                # Hand over chunks of at least half the pool: fewer commits than one per message.
+                if queue and free and (free * 2 >= sender.workers or len(queue) <= free or not inflight):
+                    chunk = [queue.popleft() for _i in range(min(free, len(queue)))]
+                    jobs, given_back = self._whatsapp_hand_over(company, chunk, queue, interval, now, outcomes, commit,
+                                                                attempts)
+                    released += given_back
+                    for job, item in jobs:
+                        inflight[sender.submit(job)] = item
+                if not inflight:
+                    continue
+                done, _running = wait_futures(list(inflight), return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = inflight.pop(future)
+                    result = future.result()
+                    if result.late:
+                        # Its slot passed before it could start: never sent, it gets a new slot.
+                        queue.appendleft(item)
+                        continue
+                    self._whatsapp_outcome(item, result, now, outcomes, attempts[item.group[0].id])
+        finally:
+            sender.close()
+        outcomes.flush()
+        return released
+
+    def _whatsapp_hand_over(self, company, chunk, queue, interval, now, outcomes, commit, attempts):
+        """Slots for ``chunk``, its hand-over made durable: ([(job, item)], ids given back unsent).
+
+        When the number's next free slot is too far ahead, the chunk and the rest of ``queue`` are
+        given back, scheduled at that slot.
+        """
+        first, db_now = self._whatsapp_reserve(company.cobranza_whatsapp_phone_number_id, len(chunk), interval)
+        wait = first - db_now
+        given_back = []
+        if wait > MAX_WAIT_SECONDS:
+            retry_at = now + timedelta(seconds=wait)
+            for item in [*chunk, *queue]:
+                outcomes.set(item.group, state='scheduled', scheduled_at=retry_at, claimed_at=None, sending_since=None)
+                given_back += item.group.ids
+            queue.clear()
+            chunk = []
+        for item in chunk:
+            outcomes.set(item.group, sending_since=now, attempt_count=attempts[item.group[0].id])
+        # What was decided so far and the chunk's hand-over, durable before any call.
+        outcomes.flush()
+        if commit:
+            self.env['ir.cron']._commit_progress(0)
+        start = clock() + max(wait, 0.0)
+        jobs = []
+        for index, item in enumerate(chunk):
+            leader = item.group[0]
+            rule = leader.rule_id
+            jobs.append((Job(
+                key=leader.id, to=item.recipient.lstrip('+'), template=rule.whatsapp_template,
+                language=rule.whatsapp_language or 'es_MX',
+                params=[item.values[name] or '-' for name in leader._whatsapp_param_names()],  # the API refuses ''
+                callback_data=f'cobranza.reminder:{leader.id}',
+                not_before=start + index * interval, not_after=start + index * interval + LATE_TOLERANCE), item))
+        return jobs, given_back
+
+    def _whatsapp_outcome(self, item, result, now, outcomes, attempts):
+        """Record what the provider answered for one group (its ``attempts``-th attempt)."""
+        group = item.group
+        leader = group[0]
+        error = result.error
+        if result.message_id:
+            outcomes.finish(group, 'sent', provider_message_id=result.message_id, text=item.text)
+        elif isinstance(error, TransientProviderError):
+            throttled = is_throttled(error)
+            if error.http_status == 429 or error.code == 130429:
+                # The phone number's throughput: every worker of the number slows down.
+                self._whatsapp_pause(leader.company_id.cobranza_whatsapp_phone_number_id,
+                                     error.retry_after or THROTTLE_PAUSE_SECONDS)
+            if not throttled and attempts >= MAX_ATTEMPTS:
+                outcomes.finish(group, 'failed', self.env._(
+                    "Provider unavailable after %(count)s attempts: %(error)s", count=attempts, error=error))
                 return
-            retry_at = now + timedelta(seconds=backoff_seconds(attempts, getattr(e, 'retry_after', None)))
-            group.write({'state': 'scheduled', 'scheduled_at': retry_at, 'reason': str(e)})
-            self._log('retry', detail=self.env._("%(error)s Next attempt at %(when)s UTC.", error=e,
-                                                 when=fields.Datetime.to_string(retry_at)),
-                      text=text, reminders=group)
-            return
-        except UnknownOutcomeError as e:
+            # Throttling is "not now", never a failure: its backoff stops growing at an hour.
+            delay = backoff_seconds(min(attempts, MAX_ATTEMPTS), error.retry_after, jitter=0.2, key=leader.id)
+            retry_at = now + timedelta(seconds=delay)
+            outcomes.set(group, state='scheduled', scheduled_at=retry_at, reason=str(error), sending_since=None,
+                         claimed_at=None)
+            outcomes.log(group, 'retry', detail=self.env._("%(error)s Next attempt at %(when)s UTC.", error=error,
+                                                           when=fields.Datetime.to_string(retry_at)),
+                         text=item.text)
+        elif isinstance(error, PermanentProviderError):
+            outcomes.finish(group, 'failed', self.env._("Rejected by the provider: %(error)s", error=error),
+                            text=item.text)
+        elif isinstance(error, UnknownOutcomeError):
             # The provider may have it: a retry could send it twice. Its status webhook settles it.
-            group._finish(UNCONFIRMED_STATE, reason=self.env._(
-                "Outcome unknown, not sent again automatically: %(error)s", error=e), text=text)
-            return
-        except PermanentProviderError as e:
-            group._finish('failed', reason=self.env._("Rejected by the provider: %(error)s", error=e), text=text)
-            return
-        group._finish('sent', provider_message_id=message_id, text=text)
+            outcomes.finish(group, UNCONFIRMED_STATE, self.env._(
+                "Outcome unknown, not sent again automatically: %(error)s", error=error), text=item.text)
+        else:
+            # Whatever it is, the request may have reached the provider: never "failed", which would
+            # invite a resend.
+            _logger.error("Collection reminders %s: error around the provider call: %r", group.ids, error)
+            outcomes.finish(group, UNCONFIRMED_STATE, self.env._(
+                "Error while sending, the provider may have the message: %(error)s",
+                error=str(error) or type(error).__name__), text=item.text)
+
+    def _whatsapp_reserve(self, phone_number_id, count, interval):
+        """Reserve ``count`` consecutive slots of ``interval`` seconds for ``phone_number_id``.
+
+        Returns (start of the first slot, now), in seconds of the database's clock: every worker of
+        every Odoo server on this database takes its slots from the same row, so together they never
+        exceed the number's rate. The row stays locked until the caller's next commit.
+        """
+        span = count * interval
+        return self.env.execute_query(SQL(
+            """INSERT INTO cobranza_whatsapp_throttle AS t (phone_number_id, next_free)
+               VALUES (%(number)s, extract(epoch FROM clock_timestamp()) + %(span)s)
+               ON CONFLICT (phone_number_id) DO UPDATE
+                  SET next_free = GREATEST(t.next_free, extract(epoch FROM clock_timestamp())) + %(span)s
+               RETURNING t.next_free - %(span)s, extract(epoch FROM clock_timestamp())""",
+            number=phone_number_id, span=span))[0]
+
+    def _whatsapp_pause(self, phone_number_id, seconds):
+        """The provider throttled this number: its next free slot is at least ``seconds`` from now."""
+        self.env.cr.execute(SQL(
+            """UPDATE cobranza_whatsapp_throttle
+                  SET next_free = GREATEST(next_free, extract(epoch FROM clock_timestamp()) + %s)
+                WHERE phone_number_id = %s""", float(seconds), phone_number_id))
+
+
+class CobranzaWhatsappThrottle(models.Model):
+    """The next free sending slot of each WhatsApp phone number, shared by every worker on the database."""
+    _name = 'cobranza.whatsapp.throttle'
+    _description = 'WhatsApp Sending Slots'
+    _log_access = False
+
+    phone_number_id = fields.Char(required=True, readonly=True)
+    next_free = fields.Float(string="Next Free Slot (epoch seconds)", readonly=True)
+
+    _phone_number_uniq = models.Constraint('UNIQUE(phone_number_id)', 'One row per phone number.')

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 CHANNELS = [
     ('email', 'E-mail'),
@@ -7,6 +8,11 @@ CHANNELS = [
     ('whatsapp', 'WhatsApp'),
     ('letter', 'Printed letter'),
 ]
+
+# What decides when a rule wants a reminder: changing one plans its policy's invoices again.
+PLANNING_FIELDS = frozenset({'active', 'policy_id', 'offset_hours', 'repeat_interval_hours', 'repeat_max',
+                             'stage_ids', 'min_amount', 'channel_email', 'channel_sms', 'channel_whatsapp',
+                             'channel_letter', 'company_id'})
 
 # Placeholders of SMS texts and WhatsApp template parameters.
 PLACEHOLDERS = ('partner', 'invoices', 'amount', 'due_date', 'company', 'company_phone', 'portal_url', 'days')
@@ -81,6 +87,19 @@ class CobranzaReminderRule(models.Model):
                     "The SMS text of %(rule)s has an unknown placeholder: %(error)s. Use: %(names)s",
                     rule=rule.name, error=e, names=', '.join('{%s}' % p for p in PLACEHOLDERS))) from e
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules.policy_id._cobranza_replan_reminders()
+        return rules
+
+    def write(self, vals):
+        policies = self.policy_id
+        result = super().write(vals)
+        if PLANNING_FIELDS.intersection(vals):
+            (policies | self.policy_id)._cobranza_replan_reminders()
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):
         # Its reminders go with it (cascade) unless one of them reached a debtor.
@@ -93,3 +112,21 @@ class CobranzaReminderRule(models.Model):
     def _channels(self):
         self.ensure_one()
         return [code for code, _label in CHANNELS if self[f'channel_{code}']]
+
+
+class CobranzaPolicy(models.Model):
+    _inherit = 'cobranza.policy'
+
+    def write(self, vals):
+        result = super().write(vals)
+        if 'active' in vals:
+            self._cobranza_replan_reminders()
+        return result
+
+    def _cobranza_replan_reminders(self):
+        """The open invoices of these policies are planned again by the next pass of the reminders."""
+        if self.ids:
+            self.env.cr.execute(SQL(
+                """UPDATE account_move SET cobranza_reminder_next_at = NULL
+                    WHERE cobranza_policy_id = ANY(%s) AND cobranza_reminder_next_at IS NOT NULL""", self.ids))
+            self.env['account.move'].invalidate_model(['cobranza_reminder_next_at'])

@@ -1,14 +1,23 @@
 """Scheduling of collection reminders: the reminders due by now, created from the rules for open invoices.
 
 Which occurrence of a rule is due, and when, is :func:`..tools.reminder_schedule.reminder_occurrence`.
+Each invoice keeps the next moment one of its policy's rules wants a reminder
+(``cobranza_reminder_next_at``, indexed): a pass reads only the invoices whose moment has come or
+that were never planned, not every open invoice of a repeating rule.
 """
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime
 
 from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools import contact_window as cw
-from ..tools.reminder_schedule import reminder_occurrence
+from ..tools.reminder_schedule import next_reminder_moment, reminder_occurrence
+
+# Invoices planned per statement.
+PLAN_BATCH = 10000
+# "No reminder ever again" for an invoice (until its policy, stage or rules change).
+NEVER = datetime(9999, 12, 31)
 
 
 # The model is split by concept on purpose (see the first file's docstring).
@@ -18,63 +27,92 @@ class CobranzaReminder(models.Model):
 
     @api.model
     def _schedule(self, rules, company, now):
-        """Create the reminders that are due by ``now`` for the open invoices of ``company``."""
-        created = self.browse()
-        for rule in rules.filtered(lambda r: not r.company_id or r.company_id == company):
-            channels = rule._channels()
-            if not channels:
-                continue
+        """Create the reminders that are due by ``now`` for the open invoices of ``company``.
+
+        Reads the invoices whose next reminder moment is due (or not planned yet), :data:`PLAN_BATCH`
+        at a time; inserts the wanted reminders (an existing one is left alone) and writes each
+        invoice's next moment, one statement each per batch.
+        """
+        by_policy = defaultdict(list)
+        for rule in rules.filtered(lambda r: (not r.company_id or r.company_id == company) and r._channels()):
+            by_policy[rule.policy_id.id].append(rule)
+        self.env.flush_all()
+        created = []
+        last_id = 0
+        while True:
             rows = self.env.execute_query(SQL(
                 """
-                SELECT m.id, m.commercial_partner_id, m.cobranza_account_id, m.invoice_date_due,
-                       p.tz, s.code
+                SELECT m.id, m.commercial_partner_id, m.cobranza_account_id, m.invoice_date_due, m.cobranza_policy_id,
+                       m.cobranza_stage_id, m.amount_residual_signed, p.tz, s.code
                   FROM account_move m
                   JOIN res_partner p ON p.id = m.commercial_partner_id
              LEFT JOIN res_country_state s ON s.id = p.state_id
-                 WHERE %(open)s AND m.amount_residual_signed >= %(min_amount)s
-                   AND m.cobranza_policy_id = %(policy)s AND NOT COALESCE(m.cobranza_excluded, FALSE)
-                   AND (%(no_stage_filter)s OR m.cobranza_stage_id = ANY(%(stages)s))
-                   AND m.invoice_date_due <= %(horizon)s
+                 WHERE %(open)s AND m.cobranza_policy_id IS NOT NULL AND NOT COALESCE(m.cobranza_excluded, FALSE)
+                   AND (m.cobranza_reminder_next_at IS NULL OR m.cobranza_reminder_next_at <= %(now)s)
+                   AND m.id > %(last)s
+                 ORDER BY m.id
+                 LIMIT %(limit)s
                 """,
-                open=self.env['account.move']._cobranza_open_sql('m', company), min_amount=rule.min_amount,
-                policy=rule.policy_id.id,
-                no_stage_filter=not rule.stage_ids, stages=rule.stage_ids.ids or [0],
-                horizon=(now + timedelta(hours=-rule.offset_hours + 48)).date()))
+                open=self.env['account.move']._cobranza_open_sql('m', company), now=now, last=last_id,
+                limit=PLAN_BATCH))
             if not rows:
-                continue
-            wanted = self._wanted_reminders(rule, channels, rows, now)
-            if not wanted:
-                continue
-            existing = set(self.env.execute_query(SQL(
-                "SELECT move_id, channel, occurrence FROM cobranza_reminder WHERE rule_id = %s AND move_id = ANY(%s)",
-                rule.id, list({key[0] for key in wanted}))))
-            vals_list = [{
-                'company_id': company.id,
-                'partner_id': partner_id,
-                'account_id': account_id,
-                'move_id': move_id,
-                'rule_id': rule.id,
-                'channel': channel,
-                'occurrence': occurrence,
-                'due_at': due_at,
-                'scheduled_at': due_at,
-            } for (move_id, channel, occurrence), (partner_id, account_id, due_at) in wanted.items()
-                if (move_id, channel, occurrence) not in existing]
-            if vals_list:
-                created |= self.create(vals_list)
-        return created
+                break
+            wanted, next_at = self._plan_rows(by_policy, rows, now)
+            created += self._insert_wanted(company, wanted)
+            self.env.cr.execute(SQL(
+                """UPDATE account_move m SET cobranza_reminder_next_at = v.next_at
+                     FROM (VALUES %s) AS v(id, next_at) WHERE m.id = v.id""",
+                SQL(', ').join(SQL('(%s::int4, %s::timestamp)', move_id, moment)
+                               for move_id, moment in next_at.items())))
+            last_id = rows[-1][0]
+        self.env['account.move'].invalidate_model(['cobranza_reminder_next_at'])
+        return self.browse(created)
 
     @api.model
-    def _wanted_reminders(self, rule, channels, rows, now):
-        """``{(move id, channel, occurrence): (partner id, account id, due at)}``: the reminders ``rule``
-        wants by ``now`` for the invoice ``rows`` of :meth:`_schedule`."""
+    def _plan_rows(self, by_policy, rows, now):
+        """(wanted reminders, next moment of each invoice) for the invoice ``rows`` of :meth:`_schedule`.
+
+        ``wanted`` maps (move, rule, channel, occurrence) to (partner, account, moment).
+        """
         wanted = {}
-        for move_id, partner_id, account_id, due, tz, state_code in rows:
+        next_at = {}
+        for move_id, partner_id, account_id, due, policy_id, stage_id, residual, tz, state_code in rows:
             tz_name = cw.debtor_tz(tz, state_code)
-            occurrence, due_at = reminder_occurrence(due, tz_name, now, rule.offset_hours,
-                                                     rule.repeat_interval_hours, rule.repeat_max)
-            if due_at is None:
-                continue
-            for channel in channels:
-                wanted[(move_id, channel, occurrence)] = (partner_id, account_id, due_at)
-        return wanted
+            moment = NEVER
+            for rule in by_policy.get(policy_id, ()):
+                following = next_reminder_moment(due, tz_name, now, rule.offset_hours, rule.repeat_interval_hours,
+                                                 rule.repeat_max)
+                if following and following < moment:
+                    moment = following
+                if residual < rule.min_amount or (rule.stage_ids and stage_id not in rule.stage_ids.ids):
+                    continue
+                occurrence, due_at = reminder_occurrence(due, tz_name, now, rule.offset_hours,
+                                                         rule.repeat_interval_hours, rule.repeat_max)
+                if due_at is None:
+                    continue
+                for channel in rule._channels():
+                    wanted[(move_id, rule.id, channel, occurrence)] = (partner_id, account_id, due_at)
+            next_at[move_id] = moment
+        return wanted, next_at
+
+    @api.model
+    def _insert_wanted(self, company, wanted):
+        """Insert the ``wanted`` reminders that do not exist yet; returns the ids inserted."""
+        if not wanted:
+            return []
+        rows = self.env.execute_query(SQL(
+            """INSERT INTO cobranza_reminder (company_id, partner_id, account_id, move_id, rule_id, channel, occurrence,
+                                              due_at, scheduled_at, state, attempt_count,
+                                              create_uid, create_date, write_uid, write_date)
+               SELECT %(company)s, v.partner_id, v.account_id, v.move_id, v.rule_id, v.channel, v.occurrence,
+                      v.due_at, v.due_at, 'scheduled', 0, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
+                      now() AT TIME ZONE 'UTC'
+                 FROM (VALUES %(values)s) AS v(partner_id, account_id, move_id, rule_id, channel, occurrence, due_at)
+               ON CONFLICT (move_id, rule_id, channel, occurrence) DO NOTHING
+               RETURNING id""",
+            company=company.id, uid=self.env.uid,
+            values=SQL(', ').join(
+                SQL('(%s::int4, %s::int4, %s::int4, %s::int4, %s::varchar, %s::int4, %s::timestamp)',
+                    partner_id, account_id, move_id, rule_id, channel, occurrence, due_at)
+                for (move_id, rule_id, channel, occurrence), (partner_id, account_id, due_at) in wanted.items())))
+        return sorted(row[0] for row in rows)

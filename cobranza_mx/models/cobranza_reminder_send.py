@@ -13,22 +13,113 @@ webhook settles it or a supervisor resends it by hand.
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytz
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools import contact_window as cw
+from ..tools.compliance import find_forbidden
 from .cobranza_reminder import PENDING_STATES, UNCONFIRMED_STATE
 from .cobranza_reminder_rule import CHANNELS
 
 _logger = logging.getLogger(__name__)
 
-# A WhatsApp message left in "sending" longer than this was interrupted (the client gives up after
-# its timeout, seconds): it becomes "unconfirmed", never resent automatically.
+# A WhatsApp message handed to the provider and still "sending" after this may have been accepted
+# by it before its worker died: it becomes "unconfirmed", never resent automatically.
 SENDING_GRACE_MINUTES = 60
+# A claim never handed to the provider after this belongs to a worker that died: scheduled again.
+# A worker gives its unsent claims back long before (it never waits more than MAX_WAIT_SECONDS).
+CLAIM_TIMEOUT_MINUTES = 10
+# Reminders (their debtors' whole groups) claimed per batch, and per commit of the cron.
 SEND_BATCH = 200
-# Reminders queued (e-mail, SMS, letter) between two commits of the sending cron.
-COMMIT_EVERY = 100
+# Channels queued in Odoo (mail, SMS queues, a printed letter): nothing leaves before the commit.
+QUEUED_CHANNELS = ('email', 'sms', 'letter')
+# High bits of the transaction locks that keep a debtor's group with one worker ("cob" in ASCII).
+CLAIM_LOCK_BASE = 0x636F62
+
+# Columns an Outcomes row may set, with their PostgreSQL types.
+OUTCOME_COLUMNS = {
+    'state': 'varchar', 'reason': 'varchar', 'scheduled_at': 'timestamp', 'attempt_count': 'int4',
+    'recipient': 'varchar', 'provider_message_id': 'varchar', 'sent_at': 'timestamp',
+    'sending_since': 'timestamp', 'claimed_at': 'timestamp', 'leader_id': 'int4', 'mail_id': 'int4',
+    'sms_id': 'int4',
+}
+
+
+class BatchContext(NamedTuple):
+    """What the groups of a batch are checked against, read once for the batch."""
+    now_utc: object
+    sent: dict
+    terms: list
+
+
+class ReadyGroup(NamedTuple):
+    """A debtor's group that passed the checks: what its channel sends."""
+    group: object
+    recipient: str
+    text: str
+    values: dict
+
+
+class Outcomes:
+    """What a batch decided for its reminders, written at once.
+
+    :meth:`flush` writes the reminders with one ``UPDATE ... FROM (VALUES ...)`` per set of
+    columns (a handful per batch) and inserts the contact log rows with one ``create``.
+    """
+
+    def __init__(self, env):
+        self.env = env
+        self.values = {}
+        self.logs = []
+
+    def set(self, reminders, **values):
+        for reminder_id in reminders.ids:
+            self.values.setdefault(reminder_id, {}).update(values)
+
+    def finish(self, group, state, reason=None, provider_message_id=None, log_result=None, text=None):
+        values = {'state': state, 'reason': reason or None}
+        if provider_message_id:
+            values['provider_message_id'] = provider_message_id
+        if state in ('sent', 'delivered', 'read'):
+            values['sent_at'] = fields.Datetime.now()
+        self.set(group, **values)
+        self.log(group, log_result or state, detail=reason, text=text, provider_message_id=provider_message_id)
+
+    def log(self, group, result, detail=None, text=None, provider_message_id=None):
+        leader = group[0]
+        recipient = self.values.get(leader.id, {}).get('recipient') or leader.recipient
+        self.logs.append(leader._log_values(result, detail=detail, text=text, reminders=group, recipient=recipient,
+                                            provider_message_id=provider_message_id or leader.provider_message_id))
+
+    def defer(self, group, when_utc, reason):
+        self.set(group, state='deferred', scheduled_at=when_utc.astimezone(pytz.utc).replace(tzinfo=None),
+                 reason=reason)
+
+    def flush(self):
+        by_columns = defaultdict(list)
+        for reminder_id, values in self.values.items():
+            by_columns[tuple(sorted(values))].append((reminder_id, values))
+        for columns, rows in by_columns.items():
+            placeholders = ', '.join(['%s::int4'] + [f'%s::{OUTCOME_COLUMNS[column]}' for column in columns])
+            values_sql = SQL(', ').join(
+                SQL(f'({placeholders})', reminder_id, *[values[column] for column in columns])
+                for reminder_id, values in rows)
+            assignments = SQL(', ').join(SQL('%s = v.%s', SQL.identifier(column), SQL.identifier(column))
+                                         for column in columns)
+            self.env.cr.execute(SQL(
+                """UPDATE cobranza_reminder r SET %(assignments)s, write_date = now() AT TIME ZONE 'UTC',
+                          write_uid = %(uid)s
+                     FROM (VALUES %(values)s) AS v(id, %(columns)s) WHERE r.id = v.id""",
+                assignments=assignments, uid=self.env.uid, values=values_sql,
+                columns=SQL(', ').join(SQL.identifier(column) for column in columns)))
+        if self.values:
+            self.env['cobranza.reminder'].invalidate_model(list(OUTCOME_COLUMNS))
+        if self.logs:
+            self.env['cobranza.contact.log'].sudo().create(self.logs)
+        self.values, self.logs = {}, []
 
 
 # The model is split by concept on purpose (see the first file's docstring).
@@ -38,11 +129,18 @@ class CobranzaReminder(models.Model):
 
     @api.model
     def _recover_interrupted(self, now):
-        """WhatsApp messages left in "sending" by a killed process become "unconfirmed".
+        """Reminders left "sending" by a worker that died, each back where it belongs.
 
-        The provider may have accepted them: they are never sent again automatically. Their status
-        webhook settles them, or a supervisor resends them by hand.
+        Claimed but never handed to the provider (no ``sending_since``) for longer than a claim
+        lives: scheduled again, nothing can have gone out. Handed to the provider: the provider may
+        have accepted it, so after the grace period it becomes "unconfirmed", never sent again
+        automatically; its status webhook settles it, or a supervisor resends it.
         """
+        unstarted = self.search([
+            ('state', '=', 'sending'), ('sending_since', '=', False),
+            ('claimed_at', '<', now - timedelta(minutes=CLAIM_TIMEOUT_MINUTES)),
+        ])
+        unstarted.write({'state': 'scheduled', 'scheduled_at': now, 'claimed_at': False})
         stale = self.search([
             ('state', '=', 'sending'),
             ('sending_since', '<', now - timedelta(minutes=SENDING_GRACE_MINUTES)),
@@ -56,123 +154,160 @@ class CobranzaReminder(models.Model):
 
     @api.model
     def _send_due(self, now, commit=False, limit=SEND_BATCH):
-        """Send the reminders due at ``now`` in batches, one debtor and channel at a time.
+        """Send the reminders due at ``now``, claimed in batches; returns the number of messages handled.
 
-        With ``commit`` (the cron), each group is committed on its own: a killed process loses
-        at most the group it was sending, which the next run recovers without a duplicate.
+        E-mails, SMS and letters are queued in the transaction that claimed them, one commit per
+        batch (with ``commit``, the cron's): a batch lost to a crash is redone whole, without a
+        duplicate, because nothing left before its commit. WhatsApp batches are committed as
+        "sending" before the provider is called (see :meth:`_send_whatsapp_batch`).
+        Several workers (cron threads, Odoo servers on the same database) may run this at once:
+        each takes other debtors (:meth:`_claim`).
         """
-        sent_groups = 0
-        uncommitted = 0
-        seen = []
-        while True:
-            due = self.search([('state', 'in', PENDING_STATES), ('scheduled_at', '<=', now), ('id', 'not in', seen)],
-                              order='scheduled_at, id', limit=limit)
-            if not due:
-                break
-            seen += due.ids
-            groups = defaultdict(self.browse)
-            for reminder in due:
-                groups[(reminder.company_id.id, reminder.partner_id.id, reminder.channel)] |= reminder
-            for group in groups.values():
-                # Lock, then re-read: another worker may have taken the group since the search.
-                group = group.try_lock_for_update()
-                group.invalidate_recordset(['state', 'scheduled_at'])
-                group = group.filtered(lambda r: r.state in PENDING_STATES and r.scheduled_at <= now)
-                if not group:
-                    continue
-                group._send_group(now, commit=commit)
-                sent_groups += 1
-                uncommitted += len(group)
-                # E-mails, SMS and letters are queued in the same transaction as their reminder: a batch
-                # lost to a crash is redone whole, without a duplicate. A WhatsApp message leaves the
-                # building at once: its group is committed on its own (before and after the call).
-                if commit and (group[0].channel == 'whatsapp' or uncommitted >= COMMIT_EVERY):
-                    remaining_time = self.env['ir.cron']._commit_progress(uncommitted)
-                    uncommitted = 0
+        handled = 0
+        for channels in (QUEUED_CHANNELS, ('whatsapp',)):
+            released = []
+            while True:
+                batch = self._claim(now, channels, limit, skip_ids=released)
+                if not batch:
+                    break
+                groups, released_now = batch._send_batch(now, commit=commit)
+                handled += groups
+                released += released_now
+                self.env.flush_all()
+                if commit:
+                    remaining_time = self.env['ir.cron']._commit_progress(len(batch))
                     if remaining_time <= 0:
-                        return sent_groups
-            self.env.flush_all()
-        if commit and uncommitted:
-            self.env['ir.cron']._commit_progress(uncommitted)
-        return sent_groups
+                        return handled
+        return handled
 
-    def _send_group(self, now, commit=False):
-        """Send this group of one debtor and channel in savepoints: whatever raises fails this group only.
+    @api.model
+    def _claim(self, now, channels, limit, skip_ids=()):
+        """Take the due reminders of up to ``limit`` reminders' debtors, whole groups of a debtor and channel.
 
-        The checks and the queuing run in one savepoint; a WhatsApp call runs after it, once its
-        "sending" state is committed (with ``commit``), in a second one.
+        ``FOR UPDATE SKIP LOCKED`` plus a transaction lock per debtor and channel: two workers never
+        hold the same group, nor parts of one. A debtor with a message of the channel still "sending"
+        waits for it. WhatsApp reminders are marked "sending" (claimed, not yet handed to the
+        provider); the others stay locked until the transaction that queues them ends.
         """
-        try:
-            with self.env.cr.savepoint():
-                call = self._process_group(now)
-        except Exception as error:  # pylint: disable=broad-exception-caught
-            # One debtor's error, whatever it is, must not stop the others (as a cron's records).
-            _logger.exception("Collection reminders %s could not be sent", self.ids)
-            self._finish_safely('failed', self.env._("Could not be sent: %(error)s",
-                                                     error=str(error) or type(error).__name__))
-            return
-        if not call:
-            return
-        if commit:
-            self.env['ir.cron']._commit_progress(0)
-        try:
-            with self.env.cr.savepoint():
-                call()
-        except Exception as error:  # pylint: disable=broad-exception-caught
-            # Whatever it is, this group only fails. The request may have reached the provider: never
-            # "failed", which would invite a resend.
-            _logger.exception("Collection reminders %s: error around the provider call", self.ids)
-            self._finish_safely(UNCONFIRMED_STATE, self.env._(
-                "Error while sending, the provider may have the message: %(error)s",
-                error=str(error) or type(error).__name__))
+        self.env.flush_all()
+        channel_index = SQL("CASE r.channel WHEN 'email' THEN 0 WHEN 'sms' THEN 1 WHEN 'whatsapp' THEN 2 ELSE 3 END")
+        locked = SQL(
+            """
+            WITH due AS (
+                SELECT r.partner_id, r.channel
+                  FROM cobranza_reminder r
+                 WHERE r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.channel IN %(channels)s
+                   AND r.id != ALL(%(skip)s)
+                 ORDER BY r.scheduled_at, r.id
+                 LIMIT %(limit)s
+            ), grp AS (SELECT DISTINCT partner_id, channel FROM due)
+            SELECT r.id
+              FROM cobranza_reminder r
+              JOIN grp ON grp.partner_id = r.partner_id AND grp.channel = r.channel
+             WHERE r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.id != ALL(%(skip)s)
+               AND NOT EXISTS (SELECT 1 FROM cobranza_reminder s
+                                WHERE s.partner_id = r.partner_id AND s.channel = r.channel AND s.state = 'sending')
+               AND pg_try_advisory_xact_lock(%(base)s::bigint * 4294967296 + r.partner_id::bigint * 4 + %(index)s)
+             ORDER BY r.id
+               FOR UPDATE OF r SKIP LOCKED
+            """,
+            pending=PENDING_STATES, now=now, channels=tuple(channels), skip=list(skip_ids) or [0],
+            limit=limit, base=CLAIM_LOCK_BASE, index=channel_index)
+        if 'whatsapp' in channels:
+            rows = self.env.execute_query(SQL(
+                """UPDATE cobranza_reminder SET state = 'sending', claimed_at = %(now)s, sending_since = NULL
+                    WHERE id IN (%(locked)s) RETURNING id""", now=now, locked=locked))
+            self.invalidate_model(['state', 'claimed_at', 'sending_since'])
+        else:
+            rows = self.env.execute_query(locked)
+        return self.browse(sorted(row[0] for row in rows))
 
-    def _finish_safely(self, state, reason):
-        """Finish these reminders after an error, in a savepoint of its own; log when even that fails."""
-        try:
-            with self.env.cr.savepoint():
-                self._finish(state, reason=reason)
-        except Exception:  # pylint: disable=broad-exception-caught
-            # The error being handled is already logged; this one only adds to the log.
-            _logger.exception("Collection reminders %s could not be marked %s", self.ids, state)
+    def _send_batch(self, now, commit=False):
+        """Check and send these claimed reminders, one message per debtor and channel.
 
-    def _process_group(self, now):
-        """Check, then send one message for these reminders of one debtor and channel.
-
-        Returns the provider call still to make (WhatsApp) or None when the group is finished.
+        Returns (groups handled, ids released unsent). The checks run in Python on data read once
+        for the batch; what they decide is written in a few statements (:class:`Outcomes`).
         """
+        outcomes = Outcomes(self.env)
         pending = self._cancel_closed()
         if not pending:
-            return None
-        channel = pending[0].channel
-        policy = pending[0].rule_id.policy_id
-        # Opt-out and recipient.
-        recipient, reason = pending._recipient()
+            return 0, []
+        context = pending._batch_context(now)
+        ready = defaultdict(list)
+        groups = pending.grouped(lambda r: (r.partner_id.id, r.channel)).values()
+        for group in groups:
+            try:
+                item = group._check_group(now, context, outcomes)
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                # One debtor's error, whatever it is, must not stop the others (as a cron's records).
+                _logger.exception("Collection reminders %s could not be checked", group.ids)
+                outcomes.finish(group, 'failed', self.env._("Could not be sent: %(error)s",
+                                                            error=str(error) or type(error).__name__))
+                continue
+            if item:
+                ready[item.group[0].channel].append(item)
+        outcomes.flush()
+        released = []
+        for channel, items in ready.items():
+            released += getattr(self, f'_send_{channel}_batch')(items, now, outcomes, commit=commit) or []
+        outcomes.flush()
+        return len(groups), released
+
+    def _batch_context(self, now):
+        """What every group of this batch is checked against, read once: terms, messages already sent."""
+        self.move_id._cobranza_ensure_access_tokens()
+        sent = defaultdict(list)
+        # An unconfirmed message may have reached the debtor: it counts.
+        for partner_id, channel, company_id, date in self.env.execute_query(SQL(
+                """SELECT partner_id, channel, company_id, date FROM cobranza_contact_log
+                    WHERE partner_id = ANY(%s) AND channel = ANY(%s) AND result IN ('queued', 'sent', %s)
+                      AND date >= %s""",
+                self.partner_id.ids, list(set(self.mapped('channel'))), UNCONFIRMED_STATE, now - timedelta(days=2))):
+            sent[(partner_id, channel, company_id)].append(date)
+        terms = self.env['cobranza.forbidden.term'].sudo().search([('active', '=', True)]).mapped('term')
+        return BatchContext(now_utc=pytz.utc.localize(now), sent=sent, terms=terms)
+
+    def _check_group(self, now, context, outcomes):
+        """Checks of one debtor and channel: a :class:`ReadyGroup` to send, or None (outcome recorded)."""
+        channel = self[0].channel
+        policy = self[0].rule_id.policy_id
+        recipient, reason = self._recipient()
         if reason:
-            pending._finish('skipped', reason=reason)
+            outcomes.finish(self, 'skipped', reason)
             return None
         # The legal contact window in the debtor's time zone, then the daily cap.
-        window, tz_name = pending[0]._contact_window()
-        now_utc = pytz.utc.localize(now)
-        if not cw.is_open(window, now_utc, tz_name):
-            opening = cw.next_opening(window, now_utc, tz_name)
-            pending._defer(opening, self.env._("Outside the contact window of the debtor (%(tz)s).", tz=tz_name))
+        window, tz_name = self[0]._contact_window()
+        if not cw.is_open(window, context.now_utc, tz_name):
+            opening = cw.next_opening(window, context.now_utc, tz_name)
+            outcomes.defer(self, opening, self.env._("Outside the contact window of the debtor (%(tz)s).", tz=tz_name))
             return None
-        next_allowed = pending._next_allowed_by_cap(window, now_utc, tz_name, policy.reminder_daily_cap)
-        if next_allowed:
-            pending._defer(next_allowed, self.env._("Daily limit of messages for this debtor and channel reached."))
+        sent = context.sent.get((self[0].partner_id.id, channel, self[0].company_id.id), [])
+        if not cw.cap_allows(sent, context.now_utc, tz_name, policy.reminder_daily_cap):
+            outcomes.defer(self, cw.next_allowed_moment(sent, context.now_utc, tz_name, policy.reminder_daily_cap,
+                                                        window=window),
+                           self.env._("Daily limit of messages for this debtor and channel reached."))
             return None
-        leader = pending[0]
-        leader.grouped_move_ids = pending.move_id
-        (pending - leader).leader_id = leader
-        pending.recipient = recipient
+        leader = self[0]
+        if len(self) > 1:
+            leader.grouped_move_ids = self.move_id
+            outcomes.set(self - leader, leader_id=leader.id)
+        outcomes.set(self, recipient=recipient)
         values = leader._placeholders() if channel in ('sms', 'whatsapp') else {}
         text = leader._render_text(values) if values else ''
-        # Compliance of what is actually sent (an e-mail is checked once rendered, in _send_email).
-        if text and pending._refuse_forbidden(text):
+        # Compliance of what is actually sent (an e-mail is checked once rendered).
+        if text and self._forbidden_outcome(outcomes, context.terms, text):
             return None
-        # Every _send_<channel> takes (group, recipient, text, now, values), positionally: a sender that
-        # does not need one of them names it with a leading underscore.
-        return getattr(leader, f'_send_{channel}')(pending, recipient, text, now, values)
+        return ReadyGroup(self, recipient, text, values)
+
+    def _forbidden_outcome(self, outcomes, terms, *texts):
+        """Fail this group when ``texts`` contain forbidden language (``terms``); return whether it did."""
+        found = []
+        for text in texts:
+            found += [term for term in find_forbidden(text, terms) if term not in found]
+        if found:
+            outcomes.finish(self, 'failed', self.env._(
+                "Refused: the message contains forbidden language: %(terms)s", terms=', '.join(found)))
+        return bool(found)
 
     def _contact_window(self):
         """(ContactWindow, IANA zone) of this reminder's debtor under its policy."""
@@ -328,6 +463,11 @@ class CobranzaReminder(models.Model):
     def _log(self, result, detail=None, text=None, reminders=None):
         """Insert the contact log row of this attempt (for the whole group)."""
         self.ensure_one()
+        return self.env['cobranza.contact.log'].sudo().create(self._log_values(result, detail, text, reminders))
+
+    def _log_values(self, result, detail=None, text=None, reminders=None, recipient=None, provider_message_id=None):
+        """The values of the contact log row of this attempt (for the whole group ``reminders``)."""
+        self.ensure_one()
         reminders = reminders or self
         tz_name = self.partner_id._cobranza_timezone()
         now = fields.Datetime.now()
@@ -337,7 +477,7 @@ class CobranzaReminder(models.Model):
             'whatsapp': self.rule_id.whatsapp_template,
             'letter': self.env._("Reminder letter"),
         }.get(self.channel) or self.rule_id.name
-        return self.env['cobranza.contact.log'].sudo().create({
+        return {
             'date': now,
             'local_time': f"{local.strftime('%Y-%m-%d %H:%M:%S')} {tz_name}",
             'company_id': self.company_id.id,
@@ -348,10 +488,10 @@ class CobranzaReminder(models.Model):
             'rule_id': self.rule_id.id,
             'user_id': self.env.user.id,
             'channel': self.channel,
-            'recipient': self.recipient,
+            'recipient': recipient or self.recipient,
             'template': template,
             'body': text,
-            'provider_message_id': self.provider_message_id,
+            'provider_message_id': provider_message_id or self.provider_message_id,
             'result': result,
             'detail': detail,
-        })
+        }

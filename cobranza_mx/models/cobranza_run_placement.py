@@ -182,7 +182,11 @@ class CobranzaRun(models.Model):
                 UPDATE account_move m
                    SET cobranza_account_id = n.account_id, cobranza_policy_id = n.policy_id,
                        cobranza_stage_id = n.stage_id, cobranza_stage_date = n.stage_date,
-                       cobranza_next_action_date = n.next_action
+                       cobranza_next_action_date = n.next_action,
+                       -- Another policy or stage, other reminder rules: the reminders plan it again.
+                       cobranza_reminder_next_at = CASE WHEN (n.policy_id, n.stage_id)
+                                                                 IS DISTINCT FROM (n.old_policy, n.old_stage)
+                                                            THEN NULL ELSE m.cobranza_reminder_next_at END
                   FROM locked_new n
                  WHERE m.id = n.id AND %(selection)s
                    AND (n.account_id, n.policy_id, n.stage_id, n.stage_date, n.next_action)

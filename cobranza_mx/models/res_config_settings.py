@@ -12,4 +12,6 @@ class ResConfigSettings(models.TransientModel):
     cobranza_whatsapp_app_secret = fields.Char(related='company_id.cobranza_whatsapp_app_secret', readonly=False)
     cobranza_whatsapp_verify_token = fields.Char(related='company_id.cobranza_whatsapp_verify_token', readonly=False)
     cobranza_whatsapp_timeout = fields.Integer(related='company_id.cobranza_whatsapp_timeout', readonly=False)
+    cobranza_whatsapp_rate_limit = fields.Integer(related='company_id.cobranza_whatsapp_rate_limit', readonly=False)
+    cobranza_whatsapp_concurrency = fields.Integer(related='company_id.cobranza_whatsapp_concurrency', readonly=False)
     cobranza_bank_auto_confidence = fields.Integer(related='company_id.cobranza_bank_auto_confidence', readonly=False)

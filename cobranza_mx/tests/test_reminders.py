@@ -328,9 +328,11 @@ class TestReminderIsolation(ReminderCommon):
         self._open_invoice(self.customer_c, date(2026, 6, 20))
         cron = self.env.ref('cobranza_mx.ir_cron_cobranza_reminders')
         with freeze_time(local('America/Mexico_City', 2026, 6, 20, 12, 0)), self.enter_registry_test_mode(), \
-                self.assertLogs('odoo.addons.cobranza_mx.models.cobranza_reminder_send', 'ERROR') as logged:
+                self.assertLogs('odoo.addons.cobranza_mx.models.cobranza_reminder_channels', 'ERROR') as logged:
             cron.method_direct_trigger()
-        self.assertIn('could not be sent', logged.output[0])
+        # The batch fails, then each debtor is tried alone: only the broken one fails.
+        self.assertIn('sending its debtors one by one', logged.output[0])
+        self.assertEqual(len([line for line in logged.output if 'could not be sent' in line]), 1)
         self.env.invalidate_all()
         self.assertTrue(cron.active, "the cron did not fail")
         reminders = self.Reminder.search([])
@@ -640,12 +642,14 @@ class TestReminderWhatsApp(ReminderCommon):
         self.assertEqual(reminder.log_ids.mapped('result'), ['read', 'delivered', 'sent'])
 
     def test_killed_mid_batch_then_rerun(self):
-        """A worker killed while sending: nothing is sent twice, nothing is lost."""
+        """A worker killed while sending a batch: nothing is sent twice, nothing is lost."""
         invoices = self.env['account.move']
         partners = self.customer_a + self.customer_c + self.customer_d
         for partner in partners:
             invoices |= self._invoice(partner, date(2026, 6, 20), invoice_date=date(2026, 5, 20))
         self._run(date(2026, 6, 10))
+        # One call at a time: which messages the provider has when the worker dies is then known.
+        self.company.cobranza_whatsapp_concurrency = 1
         cron = self.env.ref('cobranza_mx.ir_cron_cobranza_reminders')
         now = local('America/Mexico_City', 2026, 6, 18, 12, 0)
 
@@ -666,15 +670,24 @@ class TestReminderWhatsApp(ReminderCommon):
         self.assertTrue(killed)
         reminders = self.Reminder.search([])
         self.assertEqual(len(reminders), 3)
-        self.assertEqual(sorted(reminders.mapped('state')), ['scheduled', 'sending', 'sent'])
+        # The whole batch was claimed: one sent (recorded), one handed to the provider, one not yet.
+        self.assertEqual(sorted(reminders.mapped('state')), ['sending', 'sending', 'sent'])
+        in_doubt = reminders.filtered(lambda r: r.state == 'sending' and r.sending_since)
+        never_called = reminders.filtered(lambda r: r.state == 'sending' and not r.sending_since)
+        self.assertEqual((len(in_doubt), len(never_called)), (1, 1))
         self.assertEqual(len(self.server.requests), 2)
-        # The next run does not resend the message in doubt, and sends the one not tried yet.
+        # A claim lives ten minutes: before that, another worker would leave it alone.
+        with freeze_time(now + timedelta(minutes=5)), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(len(self.server.requests), 2)
+        # The next run does not resend the message in doubt, and sends the one never handed over.
         with freeze_time(now + timedelta(minutes=15)), self.enter_registry_test_mode():
             cron.method_direct_trigger()
         self.assertEqual(len(self.server.requests), 3)
         self.assertEqual(len({r.body['to'] for r in self.server.requests}), 3, "no message twice")
-        in_doubt = self.Reminder.search([('state', '=', 'sending')])
-        self.assertEqual(len(in_doubt), 1)
+        self.env.invalidate_all()
+        self.assertEqual(never_called.state, 'sent')
+        self.assertEqual(in_doubt.state, 'sending')
         # An hour later nobody confirmed it: unconfirmed, still not resent.
         with freeze_time(now + timedelta(minutes=75)), self.enter_registry_test_mode():
             cron.method_direct_trigger()

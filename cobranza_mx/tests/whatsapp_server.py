@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 _logger = logging.getLogger(__name__)
 
 TIMEOUT = 'timeout'
+PAIR_LIMIT = 'pair_limit'
 MALFORMED = 'malformed'
 RESET = 'reset'
 _PATH_RE = re.compile(r'^/(v\d+\.\d+)/([^/]+)/messages/?$')
@@ -232,7 +233,17 @@ class FakeWhatsAppServer:  # pylint: disable=too-many-instance-attributes
     """
 
     def __init__(self, token='test-token', phone_number_id='106540352242922', app_secret='test-app-secret',
-                 templates=None):
+                 templates=None, rate_limit=None, latency=0.0, pair_interval=None):
+        # Meta's limits: ``rate_limit`` messages per second for the phone number (more in the last
+        # second: error 130429), one message per ``pair_interval`` seconds to the same recipient
+        # (error 131056); ``latency``: seconds before each answer, as a distant API takes.
+        self.rate_limit = rate_limit
+        self.latency = latency
+        self.pair_interval = pair_interval
+        self._window = deque()
+        self._last_by_recipient = {}
+        self._accepted_at = []
+        self.throttled = 0
         self.token = token
         self.phone_number_id = str(phone_number_id)
         self.app_secret = app_secret
@@ -317,6 +328,10 @@ class FakeWhatsAppServer:  # pylint: disable=too-many-instance-attributes
             self._phone_faults.clear()
             self._accepted.clear()
             self._received.clear()
+            self._window.clear()
+            self._last_by_recipient.clear()
+            self._accepted_at.clear()
+            self.throttled = 0
 
     # -- the endpoint ----------------------------------------------------------------------------
     def handle_post(self, handler, raw):
@@ -365,7 +380,45 @@ class FakeWhatsAppServer:  # pylint: disable=too-many-instance-attributes
             fault = self._faults.popleft() if self._faults else self._phone_faults.get(_digits(body['to']))
         if fault is not None:
             self._apply(fault)
+        self._check_limits(_digits(body['to']))
+        if self.latency:
+            self._stopping.wait(self.latency)
         return self._new_message_id()
+
+    def _check_limits(self, to):
+        """Refuse the message as Meta does past the number's throughput or the pair rate limit."""
+        now = _clock()
+        with self._lock:
+            if self.rate_limit:
+                while self._window and self._window[0] <= now - 1.0:
+                    self._window.popleft()
+                if len(self._window) >= self.rate_limit:
+                    self.throttled += 1
+                    raise _Rejection(400, _error_body(
+                        '(#130429) Rate limit hit', 130429,
+                        details='Cloud API message throughput has been reached.'))
+            last = self._last_by_recipient.get(to)
+            if self.pair_interval and last is not None and now - last < self.pair_interval:
+                self.throttled += 1
+                raise _Rejection(400, _error_body(
+                    '(#131056) (Business Account, Consumer Account) pair rate limit hit', 131056,
+                    details='Message failed to send because there were too many messages sent from this phone '
+                            'number to the same phone number in a short period of time.'))
+            if self.rate_limit:
+                self._window.append(now)
+            self._last_by_recipient[to] = now
+            self._accepted_at.append(now)
+
+    def max_per_second(self):
+        """The most messages accepted within any one second (a sliding window over the arrivals)."""
+        with self._lock:
+            times = sorted(self._accepted_at)
+        most, first = 0, 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= 1.0:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def _new_message_id(self):
         return f'wamid.HBgMNTIxNTUxMjM0NTY3OBUCABEYEkZBS0V{next(self._ids):08d}'
@@ -380,6 +433,11 @@ class FakeWhatsAppServer:  # pylint: disable=too-many-instance-attributes
             raise _Rejection(504, _error_body('Gateway timeout', 2, is_transient=True))
         if fault.status == RESET:
             raise _Drop(self._new_message_id() if fault.accept else None)
+        if fault.status == PAIR_LIMIT:
+            raise _Rejection(400, _error_body(
+                '(#131056) (Business Account, Consumer Account) pair rate limit hit', 131056,
+                details='Message failed to send because there were too many messages sent from this phone '
+                        'number to the same phone number in a short period of time.'))
         if fault.status == MALFORMED:
             raise _Rejection(200, {'messaging_product': 'whatsapp', 'contacts': []})
         status = int(fault.status)
@@ -416,6 +474,11 @@ class FakeWhatsAppServer:  # pylint: disable=too-many-instance-attributes
         item = status_item(message_id, status, timestamp, recipient_id, errors, callback_data)
         payload = status_payload([item], self.phone_number_id)
         return signed_webhook(self.app_secret if app_secret is None else app_secret, payload)
+
+
+def _clock():
+    # The real monotonic clock: tests freeze time.monotonic, not this.
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 def _digits(phone):

@@ -28,3 +28,21 @@ def reminder_occurrence(due_date, tz_name, now, offset_hours, repeat_interval_ho
     if now - base > timedelta(hours=stale_hours):
         return None, None
     return 0, base
+
+
+def next_reminder_moment(due_date, tz_name, now, offset_hours, repeat_interval_hours=0, repeat_max=0):
+    """The first moment of a reminder rule strictly after ``now`` (naive UTC), or None when it has none.
+
+    The same moments as :func:`reminder_occurrence`: the first one, then every
+    ``repeat_interval_hours`` up to ``repeat_max`` occurrences (0: no end).
+    """
+    base = reminder_moment(due_date, offset_hours, tz_name)
+    if base > now:
+        return base
+    if repeat_interval_hours <= 0:
+        return None
+    interval = timedelta(hours=repeat_interval_hours)
+    occurrence = int((now - base) / interval) + 1
+    if repeat_max and occurrence > repeat_max - 1:
+        return None
+    return base + occurrence * interval
