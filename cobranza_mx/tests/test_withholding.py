@@ -362,6 +362,44 @@ class TestBankMatching(WithholdingCommon):
         self.assertEqual(sorted(rows.mapped('code')), ['isr_10', 'iva_2_3'])
         self.assertEqual(rows.certificate_id.state, 'expected')
 
+    def test_line_paying_several_invoices_named_in_its_label(self):
+        first = self._services_invoice(self.customer_a)
+        second = self._services_invoice(self.customer_a, amount=5000.0)
+        third = self._services_invoice(self.customer_a, amount=3000.0)
+        line = self._bank_line(f"SPEI PAGO FACTURAS {first.name} {second.name}", 11600.0 + 5800.0)
+        match = self.Match._match_company(self.company)
+        self.assertEqual((match.move_ids, match.invoice_count, match.amount, match.residual, match.confidence),
+                         (first + second, 2, 17400.0, 17400.0, 75))
+        match.with_user(self.supervisor).action_reconcile()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual((first + second + third).mapped('payment_state'), ['paid', 'paid', 'not_paid'])
+        counterparts = line.move_id.line_ids.filtered(lambda aml: aml.account_type == 'asset_receivable')
+        self.assertEqual(sorted(counterparts.mapped('balance')), [-11600.0, -5800.0])
+        self.assertTrue(all(counterparts.mapped('reconciled')))
+
+    def test_line_paying_the_sum_of_several_invoices_net_of_withholdings(self):
+        first = self._services_invoice(self.customer_a)
+        second = self._services_invoice(self.customer_a, amount=5000.0)
+        self._services_invoice(self.customer_a, amount=3000.0)
+        # No invoice named: the RFC, and the sum of two invoices net of ISR 10 % + IVA 2/3 on each
+        # (1,000 + 1,066.67 and 500 + 533.34).
+        line = self._bank_line("DEPOSITO SPEI AAA010101AAA", 17400 - 3100.01)
+        match = self.Match._match_company(self.company)
+        self.assertEqual((match.move_ids, match.confidence), (first + second, 35))
+        self.assertIn('sum of several invoices', match.reasons)
+        self.assertEqual(match.invoice_count, 2)
+        match.action_reconcile()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual((first + second).mapped('payment_state'), ['paid', 'paid'])
+        writeoffs = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id in (self.isr_account | self.iva_account))
+        self.assertEqual(sorted(round(b, 2) for b in writeoffs.mapped('balance')), [500.0, 533.34, 1000.0, 1066.67])
+        rows = self.env['cobranza.withholding'].search([('move_id', 'in', (first + second).ids)])
+        self.assertEqual(sorted((row.move_id.id, row.code, row.amount) for row in rows), sorted([
+            (first.id, 'isr_10', 1000.0), (first.id, 'iva_2_3', 1066.67),
+            (second.id, 'isr_10', 500.0), (second.id, 'iva_2_3', 533.34)]))
+        self.assertEqual(rows.certificate_id.expected_isr, 1500.0)
+
     def test_automatic_reconciliation_above_threshold(self):
         invoice = self._services_invoice(self.customer_a)
         line = self._bank_line(f"PAGO {invoice.name}", 11600.0, partner=self.customer_a)
