@@ -208,9 +208,14 @@ class TestWithholding(WithholdingCommon):
         supervisor_wizard.action_propose()
         supervisor_wizard.action_confirm()
         self.assertEqual(invoice.payment_state, 'paid')
-        # The collector reads the withholding status, and changes nothing.
+        # The customer's collector reads the withholding status, and changes nothing; another collector sees none.
+        account_id = self.env['cobranza.account']._ensure_accounts(self.company, self.customer_a.ids)[
+            self.customer_a.id]
+        self.env['cobranza.account'].browse(account_id).collector_id = self.collector_1
         rows = self.env['cobranza.withholding'].with_user(self.collector_1).search([('move_id', '=', invoice.id)])
         self.assertEqual(rows.mapped('state'), ['expected', 'expected'])
+        self.assertFalse(self.env['cobranza.withholding'].with_user(self.collector_2).search(
+            [('move_id', '=', invoice.id)]))
         with self.assertRaises(AccessError):
             rows.write({'amount': 1})
 
