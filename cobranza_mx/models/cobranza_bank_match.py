@@ -29,7 +29,7 @@ class CobranzaBankMatch(models.Model):
     move_id = fields.Many2one('account.move', string="Invoice", required=True, readonly=True, ondelete='cascade',
                               check_company=True, help="The (first) invoice the line pays.")
     move_ids = fields.Many2many('account.move', 'cobranza_bank_match_move_rel', 'match_id', 'move_id',
-                                string="Invoices", readonly=True, check_company=True,
+                                string="Invoices", readonly=True,
                                 help="Every invoice the line pays, when it pays several of one debtor.")
     invoice_count = fields.Integer(string="Invoices Paid", readonly=True, default=1)
     partner_id = fields.Many2one(related='move_id.commercial_partner_id', string="Customer")
@@ -136,7 +136,8 @@ class CobranzaBankMatch(models.Model):
             'company_id': company.id,
             'statement_line_id': match.line_id,
             'move_id': match.invoice_id,
-            'move_ids': [Command.set(list(match.invoice_ids))],
+            # Only when it pays several (a single one is move_id): proposals are created by the thousand.
+            'move_ids': [Command.set(list(match.invoice_ids))] if len(match.invoice_ids) > 1 else False,
             'invoice_count': len(match.invoice_ids),
             'amount': float(residual - match.difference),
             'residual': float(residual),
