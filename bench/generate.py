@@ -493,3 +493,164 @@ def shift_due_dates(env, company_id, share, seed):
     env.invalidate_all()
     return len({row[0] for row in rows})
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Bank statement lines (bench/bench_bank_matching.py)
+# ---------------------------------------------------------------------------------------------
+# The template statement line: an amount and a label that no other column of its entry holds by chance.
+TEMPLATE_LINE_AMOUNT = 987654.31
+TEMPLATE_LINE_LABEL = 'COBRANZA BENCH TEMPLATE STATEMENT LINE'
+CLONED_TABLES = ('account_move', 'account_bank_statement_line', 'account_move_line')
+
+
+def clone_statement_lines(env, journal, st_date, lines):
+    """Insert bank statement lines of ``journal`` on ``st_date``; ``lines`` are (label, amount, partner id or 0).
+
+    One line is created with the ORM (the template: its entry with the liquidity and suspense items); every
+    other line is a copy of its three tables' rows (one ``INSERT ... SELECT`` each): every column is copied
+    unless it holds the template's amount (then the line's amount, with its sign), its label (the line's
+    label) or is one of the keys, partner, number and index columns set below, so that columns added by
+    other modules come along. Return the ids of the new statement lines (the template is removed).
+    """
+    if not lines:
+        return []
+    StLine = env['account.bank.statement.line'].with_company(journal.company_id)
+    template = StLine.create({'journal_id': journal.id, 'date': st_date, 'payment_ref': TEMPLATE_LINE_LABEL,
+                              'amount': TEMPLATE_LINE_AMOUNT})
+    env.flush_all()
+    move = template.move_id
+    prefix, first = move.sequence_prefix, move.sequence_number
+    # The clones take the template's number and the next ones: the template, removed at the end, is renamed.
+    env.execute_query(SQL("UPDATE account_move SET name = %s WHERE id = %s", f'{TEMPLATE_LINE_LABEL} {move.id}',
+                          move.id))
+    env.invalidate_all()
+    numbers = [first + i for i in range(len(lines))]
+    names = [f'{prefix}{number:05d}' for number in numbers]
+    move_ids = reserve_ids(env, 'account_move', len(lines))
+    st_ids = reserve_ids(env, 'account_bank_statement_line', len(lines))
+    labels, amounts, partners = (list(column) for column in zip(*lines, strict=True))
+    env.execute_query(SQL(
+        """
+        CREATE TEMP TABLE bench_st_clone ON COMMIT DROP AS
+        SELECT * FROM unnest(%s::int4[], %s::int4[], %s::varchar[], %s::numeric[], %s::int4[], %s::varchar[],
+                             %s::int4[])
+                   AS u(move_id, st_id, label, amount, partner_id, name, number);
+        UPDATE bench_st_clone SET partner_id = NULL WHERE partner_id = 0;
+        ALTER TABLE bench_st_clone ADD PRIMARY KEY (st_id);
+        ANALYZE bench_st_clone
+        """, move_ids, st_ids, labels, amounts, partners, names, numbers))
+    now = SQL("now() at time zone 'UTC'")
+    max_int = 2147483647
+    keys = {
+        'account_move': {
+            # The entry and its statement line refer to each other: the entry's link is set once both exist.
+            'id': SQL("c.move_id"), 'statement_line_id': SQL("NULL"), 'name': SQL("c.name"),
+            'sequence_number': SQL("c.number"), 'partner_id': SQL("c.partner_id"),
+            'commercial_partner_id': SQL("c.partner_id"), 'access_token': SQL("NULL"),
+            'inalterable_hash': SQL("NULL"), 'secure_sequence_number': SQL("NULL"),
+            'made_sequence_gap': SQL("FALSE"),
+        },
+        'account_bank_statement_line': {
+            'id': SQL("c.st_id"), 'move_id': SQL("c.move_id"), 'partner_id': SQL("c.partner_id"),
+            'internal_index': SQL("to_char(m.date, 'YYYYMMDD') || lpad((%s - t.sequence)::text, 10, '0') "
+                                  "|| lpad(c.st_id::text, 10, '0')", max_int),
+            'reconcile_data': SQL("NULL"),  # OCA account_reconcile_oca's proposal of the template
+        },
+        'account_move_line': {
+            'id': SQL("m.id"), 'move_id': SQL("c.move_id"), 'statement_line_id': SQL("c.st_id"),
+            'move_name': SQL("c.name"), 'partner_id': SQL("c.partner_id"),
+        },
+    }
+    sources = {
+        'account_move': SQL("FROM bench_st_clone c CROSS JOIN account_move t WHERE t.id = %s", move.id),
+        'account_bank_statement_line': SQL(
+            "FROM bench_st_clone c CROSS JOIN account_bank_statement_line t JOIN account_move m ON m.id = t.move_id "
+            "WHERE t.id = %s", template.id),
+    }
+    [(item_count,)] = env.execute_query(SQL("SELECT count(*) FROM account_move_line WHERE move_id = %s", move.id))
+    first_item = reserve_ids(env, 'account_move_line', item_count * len(lines))[0]
+    env.execute_query(SQL(
+        """
+        CREATE TEMP TABLE bench_st_item_map ON COMMIT DROP AS
+        SELECT %s - 1 + row_number() OVER (ORDER BY c.st_id, l.id) AS id, l.id AS template_item_id, c.st_id
+          FROM bench_st_clone c CROSS JOIN account_move_line l WHERE l.move_id = %s;
+        ALTER TABLE bench_st_item_map ADD PRIMARY KEY (id);
+        ANALYZE bench_st_item_map
+        """, first_item, move.id))
+    sources['account_move_line'] = SQL(
+        "FROM bench_st_item_map m JOIN bench_st_clone c ON c.st_id = m.st_id "
+        "JOIN account_move_line t ON t.id = m.template_item_id")
+    for table in CLONED_TABLES:
+        overrides = {column: _substitution(column, data_type) for column, data_type in _column_types(env, table)}
+        overrides.update(keys[table], create_date=now, write_date=now)
+        _insert_copy(env, table, overrides, sources[table])
+        if table == 'account_bank_statement_line':
+            env.execute_query(SQL(
+                "UPDATE account_move m SET statement_line_id = c.st_id FROM bench_st_clone c WHERE m.id = c.move_id"))
+    for table, column1, column2 in _many2many_tables(env, 'account.move.line'):
+        env.execute_query(SQL(
+            "INSERT INTO %(table)s (%(c1)s, %(c2)s) SELECT m.id, r.%(c2)s FROM bench_st_item_map m "
+            "JOIN %(table)s r ON r.%(c1)s = m.template_item_id",
+            table=SQL.identifier(table), c1=SQL.identifier(column1), c2=SQL.identifier(column2)))
+    template.unlink()
+    env.flush_all()
+    env.invalidate_all()
+    # Odoo caches the last number of each sequence in the transaction (sequence.mixin): the clones took more.
+    env.cr.cache.pop('sequence.mixin', None)
+    return st_ids
+
+
+def _column_types(env, table):
+    return env.execute_query(SQL(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position", table))
+
+
+def _substitution(column, data_type):
+    """The template's column, with its amount and its label replaced by the clone's."""
+    col = SQL.identifier('t', column)
+    if data_type in ('numeric', 'double precision'):
+        return SQL("CASE WHEN %(c)s = %(a)s THEN c.amount WHEN %(c)s = -%(a)s THEN -c.amount ELSE %(c)s END",
+                   c=col, a=TEMPLATE_LINE_AMOUNT)
+    if data_type in ('character varying', 'text'):
+        return SQL("CASE WHEN %(c)s = %(l)s THEN c.label ELSE %(c)s END", c=col, l=TEMPLATE_LINE_LABEL)
+    return col
+
+
+# Columns that differ between two statement lines of the same values: keys, numbers, index and timestamps.
+UNCOMPARED = {'id', 'move_id', 'statement_line_id', 'name', 'sequence_number', 'move_name', 'internal_index',
+              'create_date', 'write_date', 'reconcile_data', 'matching_number'}
+
+
+def verify_statement_lines(env, journal, st_date, st_ids, lines):
+    """Check a sample of the cloned statement lines against twins created with the ORM (in a savepoint that is
+    rolled back): every column of the entry, its items and the statement line row must be the same, but
+    for the keys, numbers, index and timestamps; and the ORM must see each clone unreconciled, with its
+    liquidity and suspense items."""
+    for position in sorted({0, len(st_ids) // 2, len(st_ids) - 1}):
+        label, amount, partner_id = lines[position]
+        clone = env['account.bank.statement.line'].browse(st_ids[position])
+        liquidity, suspense, other = clone._seek_for_lines()
+        assert not clone.is_reconciled and not other and clone.move_id.state == 'posted', clone
+        assert round(liquidity.balance, 2) == round(amount, 2) == -round(suspense.balance, 2), clone
+        with env.cr.savepoint(flush=True) as savepoint:
+            twin = env['account.bank.statement.line'].with_company(journal.company_id).create({
+                'journal_id': journal.id, 'date': st_date, 'payment_ref': label, 'amount': amount,
+                'partner_id': partner_id or False})
+            env.flush_all()
+            for table, column, ids in (('account_bank_statement_line', 'id', (clone.id, twin.id)),
+                                       ('account_move', 'id', (clone.move_id.id, twin.move_id.id)),
+                                       ('account_move_line', 'move_id', (clone.move_id.id, twin.move_id.id))):
+                rows = [_rows(env, table, column, record_id) for record_id in ids]
+                assert rows[0] == rows[1], (table, label, rows)
+            savepoint.rollback()
+        env.invalidate_all()
+
+
+def _rows(env, table, column, record_id):
+    columns = [name for name in _columns(env, table) if name not in UNCOMPARED]
+    return env.execute_query(SQL("SELECT %s FROM %s WHERE %s = %s ORDER BY balance" if table == 'account_move_line'
+                                 else "SELECT %s FROM %s WHERE %s = %s",
+                                 SQL(', ').join(SQL.identifier(c) for c in columns), SQL.identifier(table),
+                                 SQL.identifier(column), record_id))

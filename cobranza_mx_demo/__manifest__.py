@@ -8,5 +8,8 @@
     'license': 'LGPL-3',
     'depends': [
         'cobranza_mx',
+        # OCA's bank reconciliation screen (requirements-oca.txt): the demo's bank lines are matched by
+        # cobranza_mx alongside it, and `make test` checks that they work together.
+        'account_reconcile_oca',
     ],
 }

@@ -9,6 +9,8 @@
 #   3. Odoo source       a shallow clone of ODOO_REPO at ODOO_REF into ODOO_SRC (Odoo's own files only)
 #   4. Odoo virtualenv   ODOO_PYTHON's virtualenv with Odoo's requirements.txt
 #   5. requirements      this repository's requirements.txt and requirements-dev.txt
+#   6. OCA add-ons       requirements-oca.txt, with --no-deps (their wheels require odoo==19.0.*, which a
+#                        source checkout does not register with pip; their add-on dependencies are listed)
 # A step that fails leaves nothing half-installed: the Odoo source and a virtualenv this script
 # created are built aside or removed again.
 #
@@ -216,9 +218,26 @@ step_requirements() {
     echo "$wanted" >"$stamp"
 }
 
+# --- 6. OCA add-ons ------------------------------------------------------------------------
+step_oca_addons() {
+    local stamp="$VENV/.cobranza-oca.sha256" wanted log
+    wanted="$(stamp_of "$REPO_ROOT/requirements-oca.txt")"
+    [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && return
+    [ "$CHECK_ONLY" = 1 ] && fail "OCA add-ons" "$ODOO_PYTHON lacks the OCA add-ons of requirements-oca.txt" \
+        "$ODOO_PYTHON -m pip install --no-deps -r requirements-oca.txt"
+    say "installing the OCA add-ons of requirements-oca.txt"
+    log="$(mktemp)"
+    pip_install "$log" --no-deps -r "$REPO_ROOT/requirements-oca.txt" \
+        || fail "OCA add-ons" "pip could not install them ($(grep -E '^ERROR' "$log" | tail -n 1); no network?)" \
+                "$ODOO_PYTHON -m pip install --no-deps -r requirements-oca.txt"
+    rm -f "$log"
+    echo "$wanted" >"$stamp"
+}
+
 step_system_packages
 step_postgresql
 step_odoo_source
 step_odoo_virtualenv
 step_requirements
+step_oca_addons
 say "OK: Odoo 19.0 at $ODOO_SRC, Python $ODOO_PYTHON, PostgreSQL on $DB_HOST:$DB_PORT as $DB_USER ($(( $(date +%s) - started )) s)"

@@ -27,12 +27,16 @@ class CobranzaBankMatch(models.Model):
     statement_line_id = fields.Many2one('account.bank.statement.line', required=True, readonly=True,
                                         ondelete='cascade', index=True, check_company=True)
     move_id = fields.Many2one('account.move', string="Invoice", required=True, readonly=True, ondelete='cascade',
-                              check_company=True)
+                              check_company=True, help="The (first) invoice the line pays.")
+    move_ids = fields.Many2many('account.move', 'cobranza_bank_match_move_rel', 'match_id', 'move_id',
+                                string="Invoices", readonly=True,
+                                help="Every invoice the line pays, when it pays several of one debtor.")
+    invoice_count = fields.Integer(string="Invoices Paid", readonly=True, default=1)
     partner_id = fields.Many2one(related='move_id.commercial_partner_id', string="Customer")
     date = fields.Date(related='statement_line_id.date')
     label = fields.Char(related='statement_line_id.payment_ref')
     amount = fields.Monetary(readonly=True)
-    residual = fields.Monetary(string="Invoice Residual", readonly=True)
+    residual = fields.Monetary(string="Invoice Residual", readonly=True, help="Of all the invoices paid.")
     difference = fields.Monetary(readonly=True)
     confidence = fields.Integer(readonly=True, aggregator='avg')
     reasons = fields.Char(string="Matched By", readonly=True)
@@ -99,7 +103,7 @@ class CobranzaBankMatch(models.Model):
                      ('statement_line_id', 'in', [line.id for line in st_lines])]).unlink()
         matcher = bank_matching.Matcher(self._open_invoices(company))
         found = matcher.match_all(st_lines)
-        matches = self.create([self._match_vals(company, match, matcher.invoices[match.invoice_id])
+        matches = self.create([self._match_vals(company, match, [matcher.invoices[i] for i in match.invoice_ids])
                                for match in found])
         threshold = company.cobranza_bank_auto_confidence
         if auto and threshold > 0:
@@ -120,23 +124,29 @@ class CobranzaBankMatch(models.Model):
             'partner': self.env._("customer"),
             'exact': self.env._("exact amount"),
             'net': self.env._("amount net of withholdings"),
+            'combined': self.env._("sum of several invoices"),
         }
 
     @api.model
-    def _match_vals(self, company, match, invoice):
+    def _match_vals(self, company, match, invoices):
+        """The values of the proposal ``match`` of the :class:`bank_matching.Invoice` ``invoices`` (its order)."""
         lines = settle(match.proposal) if match.proposal else ()
+        residual = sum(invoice.residual for invoice in invoices)
         return {
             'company_id': company.id,
             'statement_line_id': match.line_id,
             'move_id': match.invoice_id,
-            'amount': float(invoice.residual - match.difference),
-            'residual': float(invoice.residual),
+            # Only when it pays several (a single one is move_id): proposals are created by the thousand.
+            'move_ids': [Command.set(list(match.invoice_ids))] if len(match.invoice_ids) > 1 else False,
+            'invoice_count': len(match.invoice_ids),
+            'amount': float(residual - match.difference),
+            'residual': float(residual),
             'difference': float(match.difference),
             'confidence': match.confidence,
             'reasons': ', '.join(self._reason_labels()[reason] for reason in match.reasons),
             'withholding_label': self._withholding_label(match.proposal),
-            'withholding_data': [{'code': line.code, 'base': str(line.base), 'amount': str(line.amount)}
-                                 for line in lines] or False,
+            'withholding_data': [{'code': line.code, 'base': str(line.base), 'amount': str(line.amount),
+                                  'move_id': invoices[line.index].id} for line in lines] or False,
         }
 
     @api.model
@@ -170,53 +180,75 @@ class CobranzaBankMatch(models.Model):
         self._check_supervisor()
         self.filtered(lambda m: m.state == 'proposed').sudo().state = 'rejected'
 
+    def _invoices(self):
+        """The invoices this proposal pays, in the order of the proposal."""
+        self.ensure_one()
+        return self.move_ids.sorted('id') or self.move_id
+
     def _reconcile(self):
         Withholding = self.env['cobranza.withholding'].sudo()
         for match in self:
             st_line = match.statement_line_id
-            invoice = match.move_id
-            if st_line.is_reconciled or invoice.payment_state not in ('not_paid', 'partial'):
+            invoices = match._invoices()
+            if st_line.is_reconciled or any(inv.payment_state not in ('not_paid', 'partial') for inv in invoices):
                 match.state = 'rejected'
                 continue
-            writeoffs = [(RATES_BY_CODE[data['code']], float(data['amount']), data)
+            writeoffs = [(RATES_BY_CODE[data['code']], float(data['amount']),
+                          invoices.browse(data.get('move_id') or invoices[:1].id))
                          for data in match.withholding_data or []]
-            self._reconcile_statement_line(st_line, invoice, writeoffs)
+            self._reconcile_statement_line(st_line, invoices, writeoffs)
             if writeoffs:
                 rows = Withholding.create([{
                     'company_id': match.company_id.id, 'partner_id': invoice.commercial_partner_id.id,
                     'move_id': invoice.id, 'date': st_line.date, 'source': 'payment', 'code': rate.code,
                     'base': float(data['base']), 'amount': amount,
-                } for rate, amount, data in writeoffs])
+                } for (rate, amount, invoice), data in zip(writeoffs, match.withholding_data, strict=True)])
                 self.env['cobranza.withholding.certificate']._expect_for(rows)
             match.state = 'reconciled'
 
     @api.model
-    def _reconcile_statement_line(self, st_line, invoice, writeoffs):
-        """Replace ``st_line``'s suspense line by the receivable of ``invoice`` (plus the withholdings written
-        off) and reconcile it with the invoice: the statement line is then reconciled."""
-        _liquidity, suspense, _other = st_line._seek_for_lines()
-        receivable = invoice.line_ids.filtered(
-            lambda aml: aml.account_type == 'asset_receivable' and not aml.reconciled)
+    def _writeoff_line_vals(self, company, writeoffs):
+        """The journal items of the withholdings ``(rate, amount, invoice)`` written off."""
         Tax = self.env['account.tax']
         labels = Tax._cobranza_rate_labels()
-        company = st_line.company_id
-        new_lines = []
-        for rate, amount, _data in writeoffs:
+        return [{
+            'name': self.env._("Withheld %(tax)s - %(invoice)s", tax=labels[rate.code], invoice=invoice.name),
+            'account_id': Tax._cobranza_withholding_account(company, rate.tax).id,
+            'partner_id': invoice.commercial_partner_id.id, 'balance': amount,
+        } for rate, amount, invoice in writeoffs]
+
+    @api.model
+    def _reconcile_statement_line(self, st_line, invoices, writeoffs):
+        """Replace ``st_line``'s suspense line by the receivables of ``invoices`` (plus the withholdings written
+        off, ``(rate, amount, invoice)``) and reconcile them with the invoices: the statement line is then
+        reconciled. Each invoice but the last is credited its residual; the last what remains of the line (all
+        of it when the line pays one invoice, partially or not)."""
+        _liquidity, suspense, _other = st_line._seek_for_lines()
+        currency = st_line.company_id.currency_id
+        new_lines = self._writeoff_line_vals(st_line.company_id, writeoffs)
+        remaining = st_line.amount + sum(amount for _rate, amount, _invoice in writeoffs)
+        receivables = []
+        for position, invoice in enumerate(invoices):
+            receivables.append(invoice.line_ids.filtered(
+                lambda aml: aml.account_type == 'asset_receivable' and not aml.reconciled))
+            credit = remaining if position == len(invoices) - 1 else min(remaining, invoice.amount_residual)
+            remaining = currency.round(remaining - credit)
             new_lines.append({
-                'name': self.env._("Withheld %(tax)s - %(invoice)s", tax=labels[rate.code], invoice=invoice.name),
-                'account_id': Tax._cobranza_withholding_account(company, rate.tax).id,
-                'partner_id': invoice.commercial_partner_id.id, 'balance': amount,
+                'name': invoice.name, 'account_id': receivables[-1][:1].account_id.id,
+                'partner_id': invoice.commercial_partner_id.id, 'balance': -credit,
             })
-        credit = st_line.amount + sum(amount for _rate, amount, _data in writeoffs)
-        new_lines.append({
-            'name': invoice.name, 'account_id': receivable[:1].account_id.id,
-            'partner_id': invoice.commercial_partner_id.id, 'balance': -credit,
-        })
         move = st_line.move_id.with_context(skip_account_move_synchronization=True, skip_readonly_check=True,
                                             force_delete=True)
+        before = move.line_ids
         move.write({'line_ids': [Command.unlink(line.id) for line in suspense]
                     + [Command.create(vals) for vals in new_lines]})
         if not st_line.partner_id:
-            st_line.with_context(skip_account_move_synchronization=True).partner_id = invoice.commercial_partner_id
-        counterpart = move.line_ids.filtered(lambda aml: aml.account_type == 'asset_receivable' and not aml.reconciled)
-        (counterpart + receivable).reconcile()
+            st_line.with_context(skip_account_move_synchronization=True).partner_id = invoices[:1].commercial_partner_id
+        # The counterparts, created in the order of the invoices after the write-offs.
+        counterparts = (move.line_ids - before).sorted('id')[len(writeoffs):]
+        for counterpart, receivable in zip(counterparts, receivables, strict=True):
+            (counterpart + receivable).reconcile()
+        if 'reconcile_mode' in st_line._fields:
+            # OCA's account_reconcile_oca: this is its 'edit' mode (the line's own entry changed), which its
+            # screen shows and undoes as its own.
+            st_line.reconcile_mode = 'edit'

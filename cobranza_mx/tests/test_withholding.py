@@ -208,9 +208,14 @@ class TestWithholding(WithholdingCommon):
         supervisor_wizard.action_propose()
         supervisor_wizard.action_confirm()
         self.assertEqual(invoice.payment_state, 'paid')
-        # The collector reads the withholding status, and changes nothing.
+        # The customer's collector reads the withholding status, and changes nothing; another collector sees none.
+        account_id = self.env['cobranza.account']._ensure_accounts(self.company, self.customer_a.ids)[
+            self.customer_a.id]
+        self.env['cobranza.account'].browse(account_id).collector_id = self.collector_1
         rows = self.env['cobranza.withholding'].with_user(self.collector_1).search([('move_id', '=', invoice.id)])
         self.assertEqual(rows.mapped('state'), ['expected', 'expected'])
+        self.assertFalse(self.env['cobranza.withholding'].with_user(self.collector_2).search(
+            [('move_id', '=', invoice.id)]))
         with self.assertRaises(AccessError):
             rows.write({'amount': 1})
 
@@ -305,7 +310,10 @@ class TestWithholdingCertificate(WithholdingCommon):
         action = cert.action_export_xlsx()
         attachment = self.env['ir.attachment'].browse(int(action['url'].split('/')[3].split('?')[0]))
         self.assertEqual(attachment.raw[:2], b'PK')
-        # A collector reads the status only.
+        # The customer's collector reads the status only.
+        account_id = self.env['cobranza.account']._ensure_accounts(self.company, self.customer_a.ids)[
+            self.customer_a.id]
+        self.env['cobranza.account'].browse(account_id).collector_id = self.collector_1
         self.assertEqual(cert.with_user(self.collector_1).state, 'expected')
         with self.assertRaises(AccessError):
             cert.with_user(self.collector_1).write({'month_to': 7})
@@ -359,6 +367,44 @@ class TestBankMatching(WithholdingCommon):
         self.assertEqual(sorted(rows.mapped('code')), ['isr_10', 'iva_2_3'])
         self.assertEqual(rows.certificate_id.state, 'expected')
 
+    def test_line_paying_several_invoices_named_in_its_label(self):
+        first = self._services_invoice(self.customer_a)
+        second = self._services_invoice(self.customer_a, amount=5000.0)
+        third = self._services_invoice(self.customer_a, amount=3000.0)
+        line = self._bank_line(f"SPEI PAGO FACTURAS {first.name} {second.name}", 11600.0 + 5800.0)
+        match = self.Match._match_company(self.company)
+        self.assertEqual((match.move_ids, match.invoice_count, match.amount, match.residual, match.confidence),
+                         (first + second, 2, 17400.0, 17400.0, 75))
+        match.with_user(self.supervisor).action_reconcile()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual((first + second + third).mapped('payment_state'), ['paid', 'paid', 'not_paid'])
+        counterparts = line.move_id.line_ids.filtered(lambda aml: aml.account_type == 'asset_receivable')
+        self.assertEqual(sorted(counterparts.mapped('balance')), [-11600.0, -5800.0])
+        self.assertTrue(all(counterparts.mapped('reconciled')))
+
+    def test_line_paying_the_sum_of_several_invoices_net_of_withholdings(self):
+        first = self._services_invoice(self.customer_a)
+        second = self._services_invoice(self.customer_a, amount=5000.0)
+        self._services_invoice(self.customer_a, amount=3000.0)
+        # No invoice named: the RFC, and the sum of two invoices net of ISR 10 % + IVA 2/3 on each
+        # (1,000 + 1,066.67 and 500 + 533.34).
+        line = self._bank_line("DEPOSITO SPEI AAA010101AAA", 17400 - 3100.01)
+        match = self.Match._match_company(self.company)
+        self.assertEqual((match.move_ids, match.confidence), (first + second, 35))
+        self.assertIn('sum of several invoices', match.reasons)
+        self.assertEqual(match.invoice_count, 2)
+        match.action_reconcile()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual((first + second).mapped('payment_state'), ['paid', 'paid'])
+        writeoffs = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id in (self.isr_account | self.iva_account))
+        self.assertEqual(sorted(round(b, 2) for b in writeoffs.mapped('balance')), [500.0, 533.34, 1000.0, 1066.67])
+        rows = self.env['cobranza.withholding'].search([('move_id', 'in', (first + second).ids)])
+        self.assertEqual(sorted((row.move_id.id, row.code, row.amount) for row in rows), sorted([
+            (first.id, 'isr_10', 1000.0), (first.id, 'iva_2_3', 1066.67),
+            (second.id, 'isr_10', 500.0), (second.id, 'iva_2_3', 533.34)]))
+        self.assertEqual(rows.certificate_id.expected_isr, 1500.0)
+
     def test_automatic_reconciliation_above_threshold(self):
         invoice = self._services_invoice(self.customer_a)
         line = self._bank_line(f"PAGO {invoice.name}", 11600.0, partner=self.customer_a)
@@ -381,3 +427,73 @@ class TestBankMatching(WithholdingCommon):
         with self.assertRaises(UserError):
             match.with_user(self.collector_1).action_reconcile()
         self.assertEqual(invoice.payment_state, 'not_paid')
+
+
+@tagged('post_install', '-at_install')
+class TestWithholdingAccess(WithholdingCommon):
+    """A collector reads the withholdings, certificates and bank matches of their own debtors only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_two_accounts()  # customer A to collector 1, customer B unassigned
+        cls.account_b.collector_id = cls.collector_2
+        cls.customer_a.vat = 'AAA010101AAA'
+        cls.customer_b.vat = 'BBB010101BBB'
+        cls.Certificate = cls.env['cobranza.withholding.certificate']
+        cls.Match = cls.env['cobranza.bank.match']
+        cls.services_a = cls._services_invoice(cls.customer_a)
+        cls.services_b = cls._services_invoice(cls.customer_b)
+        for invoice in (cls.services_a, cls.services_b):
+            wizard = cls.env['cobranza.payment.wizard'].create({
+                'move_ids': [Command.set(invoice.ids)], 'company_id': cls.company.id,
+                'journal_id': cls.bank_journal.id, 'date': cls.pay_date, 'amount': 11600 - 2066.67,
+                'currency_id': cls.company.currency_id.id})
+            wizard.action_propose()
+            wizard.action_confirm()
+        cls.cert_a = cls.Certificate.search([('partner_id', '=', cls.customer_a.id)])
+        cls.cert_b = cls.Certificate.search([('partner_id', '=', cls.customer_b.id)])
+        for label, amount in ((f"PAGO {cls.invoice_a.name}", 1000.0), (f"PAGO {cls.invoice_b.name}", 1000.0)):
+            cls.env['account.bank.statement.line'].create({
+                'journal_id': cls.bank_journal.id, 'date': cls.pay_date, 'payment_ref': label, 'amount': amount})
+        cls.matches = cls.Match._match_company(cls.company, auto=False)
+        cls.match_a = cls.matches.filtered(lambda m: m.move_id == cls.invoice_a)
+        cls.match_b = cls.matches.filtered(lambda m: m.move_id == cls.invoice_b)
+
+    def _assert_reads(self, user, allowed, refused):
+        for record in allowed:
+            self.assertTrue(record.with_user(user).read(['state']), f"{user.login} should read {record}")
+        for record in refused:
+            with self.assertRaises(AccessError, msg=f"{user.login} should not read {record}"):
+                record.with_user(user).read(['state'])
+
+    def test_collector_reads_own_debtors_only(self):
+        self.assertEqual((len(self.cert_a), len(self.cert_b), len(self.match_a), len(self.match_b)), (1, 1, 1, 1))
+        withholdings_a = self.cert_a.withholding_ids
+        withholdings_b = self.cert_b.withholding_ids
+        self.assertEqual(len(withholdings_a), 2)
+        own_a = [*self.cert_a, *withholdings_a, *self.match_a]
+        own_b = [*self.cert_b, *withholdings_b, *self.match_b]
+        self._assert_reads(self.collector_1, own_a, own_b)
+        self._assert_reads(self.collector_2, own_b, own_a)
+        self.assertEqual(self.Certificate.with_user(self.collector_1).search([]), self.cert_a)
+        self.assertEqual(self.Match.with_user(self.collector_1).search([]), self.match_a)
+        self.assertEqual(self.env['cobranza.withholding'].with_user(self.collector_2).search([]), withholdings_b)
+        # Reassigning the debtor hands its records to the new collector.
+        self.account_a.collector_id = self.collector_2
+        self.env.invalidate_all()
+        self._assert_reads(self.collector_2, own_a, ())
+        self._assert_reads(self.collector_1, (), own_a)
+        # Read only: a collector writes nothing.
+        with self.assertRaises(AccessError):
+            self.cert_a.with_user(self.collector_2).write({'month_to': 7})
+
+    def test_supervisor_reads_all_of_their_companies(self):
+        everything = [*self.cert_a, *self.cert_b, *self.cert_a.withholding_ids, *self.cert_b.withholding_ids,
+                      *self.matches]
+        self._assert_reads(self.supervisor, everything, ())
+        self.assertEqual(self.Certificate.with_user(self.supervisor).search([]), self.cert_a + self.cert_b)
+        other = self.setup_other_company(name='Distribuidora del Sur S.A. de C.V.')['company']
+        outsider = self._new_user('supervisor_sur', 'cobranza_mx.group_cobranza_supervisor', company=other)
+        self._assert_reads(outsider, (), everything)
+        self.assertFalse(self.Certificate.with_user(outsider).search([]))

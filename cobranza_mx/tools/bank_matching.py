@@ -10,6 +10,19 @@ partner, the one open invoice in the whole set) that has exactly that amount, ex
 Confidence is the sum of the points (100 at most); a reference with another amount is a partial
 payment, proposed with the points of the reference and the partner only.
 
+One line may pay several invoices of one debtor:
+- the label names them all: the line is matched with all of them when it pays their sum, exact or
+  net of the withholdings the solver finds (each invoice its own combination, up to four invoices);
+- the label names none, but the debtor is known (the line's partner or an RFC): when no single
+  invoice fits, :func:`find_subsets` searches the debtor's open invoices (at most
+  ``MAX_COMBINATION_POOL`` of them, the oldest first, by id) for the one set of two to
+  ``MAX_COMBINATION_SIZE`` invoices whose sum is the amount, exact or net of one withholding
+  combination applied to every invoice of the set (a customer withholds the same taxes on the
+  same kind of service). Two sets that fit make the line ambiguous: not matched. Such a match is
+  ``combined`` (10 points less than a match of one invoice by the same reasons).
+The search is bounded (pairs are indexed by their sum, so at most pool² / 2 sums per size) and
+deterministic (the invoices are taken in the order of their ids).
+
 Everything is indexed once (dictionaries by token, RFC, partner and amount in cents), so 10,000 lines
 against 100,000 invoices take a few seconds.
 """
@@ -17,15 +30,18 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .withholding import CENT, COMBINATIONS, RATES_BY_CODE, propose, to_decimal, withholding_amount
+from .withholding import CENT, COMBINATIONS, RATES_BY_CODE, Line, Proposal, propose, to_decimal, withholding_amount
 
 RFC_RE = re.compile(r'\b([A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3})\b')
 TOKEN_RE = re.compile(r'[A-Z0-9][A-Z0-9/\-_.]*[A-Z0-9]|[A-Z0-9]')
-POINTS = {'reference': 50, 'partner': 25, 'exact': 25, 'net': 20}
+POINTS = {'reference': 50, 'partner': 25, 'exact': 25, 'net': 20, 'combined': -10}
 # The most a customer withholds, as a share of the base: ISR 10 % + IVA two thirds.
 MAX_WITHHELD_SHARE = max(sum(RATES_BY_CODE[code].percent for code in combo) for combo in COMBINATIONS) / 100
 # A partner with more open invoices than this is searched through the amount index, not invoice by invoice.
 MAX_POOL_SCAN = 40
+# The combination search: a line pays at most this many invoices, among at most this many of its debtor.
+MAX_COMBINATION_SIZE = 4
+MAX_COMBINATION_POOL = 40
 
 
 @dataclass
@@ -50,12 +66,60 @@ class StatementLine:
 
 @dataclass
 class Match:
+    """``invoice_id`` is the first invoice paid, ``invoice_ids`` all of them (in the proposal's index order)."""
     line_id: int
     invoice_id: int
     confidence: int
     reasons: tuple
     proposal: object = None  # a withholding.Proposal when the amount is net of withholdings
-    difference: Decimal = field(default=Decimal(0))  # residual - line amount
+    difference: Decimal = field(default=Decimal(0))  # residual(s) - line amount
+    invoice_ids: tuple = ()
+
+    def __post_init__(self):
+        if not self.invoice_ids:
+            self.invoice_ids = (self.invoice_id,)
+
+
+def _cents(amount):
+    return int(to_decimal(amount) * 100)
+
+
+def find_subsets(values, target, max_size=MAX_COMBINATION_SIZE, tolerance=1, limit=2):
+    """The sets of 2 to ``max_size`` (at most 4) positions of ``values`` (integers, e.g. cents) that sum to ``target``.
+
+    A set of ``k`` values fits when its sum is within ``k * tolerance`` of ``target``. Pure and
+    deterministic: the sets are tuples of increasing positions, found by size, then in the order of
+    their first positions; the search stops after ``limit`` sets (two are enough to say "ambiguous").
+    Bounded: singles and pairs are indexed by value, so each size costs at most ``len(values)**2 / 2``
+    look-ups.
+    """
+    by_value = {}
+    for index, value in enumerate(values):
+        by_value.setdefault(value, []).append(index)
+    pairs = {}
+    if max_size >= 4:
+        for i, j in _index_pairs(len(values)):
+            pairs.setdefault(values[i] + values[j], []).append((i, j))
+    found = []
+    for size in range(2, min(max_size, 4) + 1):
+        window = range(-size * tolerance, size * tolerance + 1)
+        if size == 2:
+            sets = {(i, j) for i in range(len(values)) for delta in window
+                    for j in by_value.get(target - values[i] + delta, ()) if j > i}
+        elif size == 3:
+            sets = {(i, j, k) for i, j in _index_pairs(len(values)) for delta in window
+                    for k in by_value.get(target - values[i] - values[j] + delta, ()) if k > j}
+        else:
+            sets = {(i, j, k, m) for i, j in _index_pairs(len(values)) for delta in window
+                    for k, m in pairs.get(target - values[i] - values[j] + delta, ()) if k > j}
+        found.extend(sorted(sets))
+        if len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def _index_pairs(n):
+    return ((i, j) for i in range(n) for j in range(i + 1, n))
 
 
 def normalize(text):
@@ -132,6 +196,10 @@ class Matcher:
         for rfc in RFC_RE.findall(label):
             partners |= self.by_rfc.get(rfc, set())
         references = self._references(label)
+        if len(references) > 1:
+            several = self._match_referenced(line, references, partners, amount)
+            if several:
+                return several
         if references:
             candidates = []
             for invoice in references:
@@ -152,11 +220,66 @@ class Matcher:
             fit, proposal = self._amount_fit(invoice, amount)
             if fit:
                 fits.append((invoice, fit, proposal))
-        if len(fits) != 1:
+        if len(fits) > 1:
             return None
+        if not fits:
+            return self._match_combined(line, partners, amount) if partners else None
         invoice, fit, proposal = fits[0]
         reasons = (['partner'] if partners else []) + [fit]
         return self._make(line, invoice, reasons, proposal, amount)
+
+    def _match_referenced(self, line, references, partners, amount):
+        """The line pays all the invoices its label names (of one debtor), exact or net of withholdings."""
+        invoices = sorted(references, key=lambda inv: inv.id)
+        if len({invoice.partner_id for invoice in invoices}) != 1:
+            return None
+        residual = sum(invoice.residual for invoice in invoices)
+        tolerance = self.tolerance * len(invoices)
+        reasons = ['reference'] + (['partner'] if invoices[0].partner_id in partners else [])
+        if abs(residual - amount) <= tolerance:
+            return self._make_several(line, invoices, [*reasons, 'exact'], None, amount)
+        if any(invoice.carries_withholdings for invoice in invoices) or residual <= amount:
+            return None
+        solution = propose([invoice.base for invoice in invoices], residual - amount, tolerance=self.tolerance)
+        if solution.status == 'unique':
+            return self._make_several(line, invoices, [*reasons, 'net'], solution.proposals[0], amount)
+        return None
+
+    def _match_combined(self, line, partners, amount):
+        """The one set of invoices of the line's debtor(s) that the line pays, found by :func:`find_subsets`."""
+        if len(partners) != 1:
+            return None
+        pool = sorted(self.by_partner.get(next(iter(partners)), ()), key=lambda inv: inv.id)[:MAX_COMBINATION_POOL]
+        if len(pool) < 2:
+            return None
+        target = _cents(amount)
+        tolerance = _cents(self.tolerance)
+        fits = []
+        # An invoice that carries its withholdings is paid at its residual whatever the combination.
+        for combo in COMBINATIONS:
+            values = [_cents(invoice.residual if invoice.carries_withholdings else invoice.residual
+                             - sum(withholding_amount(invoice.base, code) for code in combo)) for invoice in pool]
+            fits.extend((combo, subset) for subset in find_subsets(values, target, tolerance=tolerance)
+                        if (combo, subset) not in fits)
+            if len({subset for _combo, subset in fits}) > 1:
+                return None
+        if not fits:
+            return None
+        combo, subset = fits[0]
+        invoices = [pool[index] for index in subset]
+        lines = tuple(Line(index, code, invoice.base, withholding_amount(invoice.base, code))
+                      for index, invoice in enumerate(invoices) if not invoice.carries_withholdings
+                      for code in combo)
+        if not lines:
+            return self._make_several(line, invoices, ['partner', 'exact', 'combined'], None, amount)
+        total = sum(wh.amount for wh in lines)
+        difference = sum(invoice.residual for invoice in invoices) - amount
+        return self._make_several(line, invoices, ['partner', 'net', 'combined'],
+                                  Proposal(lines, total, difference - total), amount)
+
+    def _make_several(self, line, invoices, reasons, proposal, amount):
+        return Match(line.id, invoices[0].id, sum(POINTS[r] for r in reasons), tuple(reasons), proposal,
+                     sum(invoice.residual for invoice in invoices) - amount, tuple(inv.id for inv in invoices))
 
     def _pool(self, partners, amount):
         """The invoices that may be paid by ``amount`` of one of ``partners`` (of anyone when there is none)."""
@@ -176,10 +299,13 @@ class Matcher:
                      invoice.residual - amount)
 
     def match_all(self, lines):
-        """The matches of ``lines``; an invoice goes to the line with the best confidence only."""
-        best = {}
-        for line in lines:
-            found = self.match(line)
-            if found and (found.invoice_id not in best or found.confidence > best[found.invoice_id].confidence):
-                best[found.invoice_id] = found
-        return sorted(best.values(), key=lambda m: m.line_id)
+        """The matches of ``lines``; an invoice goes to the line with the best confidence only (the first
+        line on a tie), and a line paying several invoices only when none of them went to a better line."""
+        found = [match for match in map(self.match, lines) if match]
+        found.sort(key=lambda m: (-m.confidence, m.line_id))
+        taken, result = set(), []
+        for match in found:
+            if taken.isdisjoint(match.invoice_ids):
+                taken.update(match.invoice_ids)
+                result.append(match)
+        return sorted(result, key=lambda m: m.line_id)

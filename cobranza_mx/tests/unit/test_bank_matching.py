@@ -1,7 +1,9 @@
+import random
+import time
 from decimal import Decimal
 from unittest import TestCase
 
-from ...tools.bank_matching import Invoice, Matcher, StatementLine
+from ...tools.bank_matching import Invoice, Matcher, StatementLine, find_subsets
 
 
 def _inv(id_, name, partner, residual, base, rfc='', carries=False):
@@ -55,3 +57,104 @@ class TestBankMatching(TestCase):
         self.assertEqual((match.invoice_id, match.reasons), (110, ('partner', 'net')))
         self.assertEqual(matcher.match(StatementLine(2, 'DEPOSITO', Decimal('1175.00'), 50)).invoice_id, 115)
         self.assertIsNone(matcher.match(StatementLine(3, 'DEPOSITO', Decimal('5.00'), 50)))
+
+
+class TestFindSubsets(TestCase):
+    """The bounded, deterministic subset-sum search of the combination matching."""
+
+    def test_sizes_two_to_four(self):
+        values = [1000, 2500, 4000, 7000, 15000]
+        self.assertEqual(find_subsets(values, 3500), [(0, 1)])
+        self.assertEqual(find_subsets(values, 7500), [(0, 1, 2)])
+        self.assertEqual(find_subsets(values, 14500), [(0, 1, 2, 3)])
+        self.assertEqual(find_subsets(values, 16000), [(0, 4)])
+        self.assertEqual(find_subsets(values, 999999), [])
+        self.assertEqual(find_subsets(values, 14500, max_size=3), [])
+        # A single value is not a combination.
+        self.assertEqual(find_subsets(values, 7000), [])
+
+    def test_tolerance_per_value_and_limit(self):
+        self.assertEqual(find_subsets([1000, 2500], 3502), [(0, 1)])  # 2 values: within 2 cents
+        self.assertEqual(find_subsets([1000, 2500], 3503), [])
+        # Two sets fit: both are returned (the caller calls it ambiguous), in a fixed order.
+        self.assertEqual(find_subsets([1000, 2000, 1000, 2000], 3000), [(0, 1), (0, 3)])
+        self.assertEqual(find_subsets([1000, 2000, 1000, 2000], 3000, limit=10),
+                         [(0, 1), (0, 3), (1, 2), (2, 3)])
+
+    def test_every_generated_combination_recovered(self):
+        rnd = random.Random(7)
+        for _case in range(200):
+            values = rnd.sample(range(10_000, 5_000_000), 30)
+            size = rnd.randint(2, 4)
+            chosen = tuple(sorted(rnd.sample(range(30), size)))
+            found = find_subsets(values, sum(values[i] for i in chosen), tolerance=0, limit=10)
+            self.assertIn(chosen, found)
+            for subset in found:
+                self.assertEqual(sum(values[i] for i in subset), sum(values[i] for i in chosen))
+
+    def test_bounded(self):
+        # 40 values, no fit: the search answers at once (pairs indexed by their sum).
+        values = [10 ** 6 + 7 * i for i in range(40)]
+        started = time.perf_counter()
+        self.assertEqual(find_subsets(values, 1), [])
+        self.assertLess(time.perf_counter() - started, 1.0)
+
+
+class TestSeveralInvoices(TestCase):
+    """One bank line paying several open invoices of one debtor."""
+
+    def setUp(self):
+        super().setUp()
+        self.invoices = [
+            _inv(1, 'INV/2026/00101', 10, '11600.00', '10000.00', 'AAA010101AAA'),
+            _inv(2, 'INV/2026/00102', 10, '5800.00', '5000.00', 'AAA010101AAA'),
+            _inv(3, 'INV/2026/00103', 10, '3480.00', '3000.00', 'AAA010101AAA'),
+            _inv(4, 'INV/2026/00104', 20, '5800.00', '5000.00', 'BBB010101BBB'),
+        ]
+        self.matcher = Matcher(self.invoices)
+
+    def test_label_names_several_invoices_paid_exactly(self):
+        match = self.matcher.match(StatementLine(1, 'PAGO FACTS INV/2026/00101 Y INV/2026/00103', Decimal('15080'), 10))
+        self.assertEqual((match.invoice_ids, match.reasons, match.confidence),
+                         ((1, 3), ('reference', 'partner', 'exact'), 100))
+        self.assertEqual(match.difference, Decimal('0.00'))
+
+    def test_label_names_several_invoices_paid_net(self):
+        # 17,400 due; ISR 10 % + IVA 2/3 on both bases (10,000 and 5,000): 1,000 + 1,066.67 + 500 + 533.33.
+        match = self.matcher.match(StatementLine(1, 'INV/2026/00101 INV/2026/00102', Decimal('14300.00')))
+        self.assertEqual((match.invoice_ids, match.reasons), ((1, 2), ('reference', 'net')))
+        self.assertEqual(match.proposal.amounts_by_code(),
+                         {'isr_10': Decimal('1500.00'), 'iva_2_3': Decimal('1600.01')})  # 533.335 rounds up
+        self.assertEqual({line.index for line in match.proposal.lines}, {0, 1})
+
+    def test_references_of_two_debtors_are_not_combined(self):
+        self.assertIsNone(self.matcher.match(StatementLine(1, 'INV/2026/00102 INV/2026/00104', Decimal('11600'))))
+
+    def test_sum_of_the_debtors_invoices_without_reference(self):
+        match = self.matcher.match(StatementLine(1, 'SPEI AAA010101AAA', Decimal('9280.00')))
+        self.assertEqual((match.invoice_ids, match.reasons, match.confidence),
+                         ((2, 3), ('partner', 'exact', 'combined'), 40))
+        # Three invoices net of ISR 10 % + IVA 2/3 on each: 20,880 - 1,800 - 1,920.01, paid 17,160.00.
+        match = self.matcher.match(StatementLine(2, 'DEPOSITO', Decimal('17160.00'), 10))
+        self.assertEqual((match.invoice_ids, match.reasons), ((1, 2, 3), ('partner', 'net', 'combined')))
+        self.assertEqual(sum(line.amount for line in match.proposal.lines), Decimal('3720.01'))
+        self.assertEqual(match.difference - match.proposal.total, match.proposal.gap)
+        self.assertLessEqual(abs(match.proposal.gap), Decimal('0.03'))
+
+    def test_ambiguous_or_unknown_debtor_not_combined(self):
+        matcher = Matcher([*self.invoices, _inv(5, 'INV/2026/00105', 10, '3480.00', '3000.00', 'AAA010101AAA')])
+        # 5,800 + 3,480 with invoice 3 or invoice 5: two sets fit.
+        self.assertIsNone(matcher.match(StatementLine(1, 'SPEI AAA010101AAA', Decimal('9280.00'))))
+        # No debtor known: no combination search over everybody's invoices.
+        self.assertIsNone(self.matcher.match(StatementLine(1, 'DEPOSITO', Decimal('9280.00'))))
+
+    def test_one_invoice_fit_wins_over_a_combination(self):
+        # 5,800 is invoice 2 alone, not a combination.
+        self.assertEqual(self.matcher.match(StatementLine(1, 'DEPOSITO', Decimal('5800'), 10)).invoice_ids, (2,))
+
+    def test_match_all_gives_each_invoice_once(self):
+        matches = self.matcher.match_all([
+            StatementLine(1, 'SPEI AAA010101AAA', Decimal('9280.00')),  # invoices 2 + 3, 40 points
+            StatementLine(2, 'PAGO INV/2026/00103', Decimal('3480.00'), 10),  # invoice 3, 100 points
+        ])
+        self.assertEqual([(m.line_id, m.invoice_ids) for m in matches], [(2, (3,))])
