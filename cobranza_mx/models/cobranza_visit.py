@@ -94,24 +94,25 @@ class CobranzaVisit(models.Model):
     note = fields.Text(string="Notes")
     # Address and coordinates, taken from the debtor (partner_latitude/longitude, base since 19.0).
     address = fields.Char(compute='_compute_address', store=True, readonly=False, precompute=True)
+    # Group rows add up neither coordinates nor route positions (aggregator=None).
     latitude = fields.Float(digits=(10, 7), compute='_compute_address', store=True, readonly=False, precompute=True,
-                            string="Address Latitude")
+                            string="Address Latitude", aggregator=None)
     longitude = fields.Float(digits=(10, 7), compute='_compute_address', store=True, readonly=False, precompute=True,
-                             string="Address Longitude")
+                             string="Address Longitude", aggregator=None)
     # Route of the day.
-    route_sequence = fields.Integer(string="Route Order", readonly=True)
+    route_sequence = fields.Integer(string="Route Order", readonly=True, aggregator=None)
     route_leg_km = fields.Float(string="From Previous Stop (km)", digits=(16, 2), readonly=True)
     route_total_km = fields.Float(string="Day's Route (km)", digits=(16, 2), readonly=True)
     route_url = fields.Char(string="Route in Maps", compute='_compute_route_url')
     maps_url = fields.Char(string="Address in Maps", compute='_compute_route_url')
     # Check-in.
     checkin_date = fields.Datetime(string="Check-in Time", readonly=True)
-    checkin_latitude = fields.Float(string="Check-in Latitude", digits=(10, 7), readonly=True)
-    checkin_longitude = fields.Float(string="Check-in Longitude", digits=(10, 7), readonly=True)
-    checkin_accuracy = fields.Float(string="GPS Accuracy (m)", digits=(16, 1), readonly=True)
+    checkin_latitude = fields.Float(string="Check-in Latitude", digits=(10, 7), readonly=True, aggregator=None)
+    checkin_longitude = fields.Float(string="Check-in Longitude", digits=(10, 7), readonly=True, aggregator=None)
+    checkin_accuracy = fields.Float(string="GPS Accuracy (m)", digits=(16, 1), readonly=True, aggregator='avg')
     checkin_located = fields.Boolean(string="Has GPS Position", readonly=True)
     checkin_distance = fields.Float(
-        string="Distance to Address (m)", digits=(16, 0), readonly=True,
+        string="Distance to Address (m)", digits=(16, 0), readonly=True, aggregator='avg',
         help="Great-circle distance between the check-in position and the coordinates of the address.")
     no_gps_reason = fields.Char(string="Reason Without GPS", readonly=True)
     photo = fields.Image(string="Photo of the Address", max_width=PHOTO_MAX_PX, max_height=PHOTO_MAX_PX)
@@ -304,6 +305,10 @@ class CobranzaVisit(models.Model):
         self.ensure_one()
         return self.record_result(self.result, note=self.note or '', promise_amount=self.promise_amount,
                                   promise_date=self.promise_date)
+
+    def action_geolocate(self):
+        """Find the coordinates of the debtors' addresses with the geocoder (see res_partner_geo.py)."""
+        return self.partner_id.action_cobranza_geolocate()
 
     def action_plan_routes(self):
         self._plan_routes()

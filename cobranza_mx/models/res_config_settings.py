@@ -13,3 +13,7 @@ class ResConfigSettings(models.TransientModel):
     cobranza_whatsapp_verify_token = fields.Char(related='company_id.cobranza_whatsapp_verify_token', readonly=False)
     cobranza_whatsapp_timeout = fields.Integer(related='company_id.cobranza_whatsapp_timeout', readonly=False)
     cobranza_bank_auto_confidence = fields.Integer(related='company_id.cobranza_bank_auto_confidence', readonly=False)
+    cobranza_geocoder_url = fields.Char(
+        string="Geocoder (Nominatim) URL", config_parameter='cobranza_mx.geocoder_url',
+        default='https://nominatim.openstreetmap.org',
+        help="A server speaking Nominatim's search API, to find the coordinates of debtors' addresses.")
