@@ -11,3 +11,4 @@ from . import test_withholding
 from . import test_visits
 from . import test_today_visits
 from . import test_geocoding
+from . import test_supervisor_views
