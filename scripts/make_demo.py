@@ -142,7 +142,7 @@ def _setup_collector_day(env, company, users):
     collectors = users.filtered(lambda u: u.has_group('cobranza_mx.group_cobranza_collector')
                                 and not u.has_group('cobranza_mx.group_cobranza_supervisor'))
     collectors.write({'action_id': today_action.id})
-    if Promise.search_count([('company_id', '=', company.id)], limit=1):
+    if Promise.search_count([('company_id', '=', company.id), ('channel', '!=', 'visit')], limit=1):
         print('Promises exist already: the collectors\' day is kept as it is.')
         return
     counts = {}

@@ -42,3 +42,6 @@ from . import cobranza_withholding
 from . import cobranza_withholding_certificate
 from . import cobranza_bank_match
 from . import res_users
+from . import cobranza_account_visit
+from . import res_users_home
+from . import res_partner_geo

@@ -106,7 +106,11 @@ class CobranzaAccount(models.Model):
             return NotImplemented
         if operator == 'not in':
             value = [not v for v in value]
-        today = self.env['account.move']._cobranza_today()
+        domain = self._in_today_domain(self.env['account.move']._cobranza_today())
+        return domain if True in value else ~domain
+
+    def _in_today_domain(self, today):
+        """The accounts on Today's list of ``today``, as a domain."""
         alert = Domain('promise_ids', 'any', Domain.OR([
             [('state', '=', tp.OPEN), ('date', '<=', today)],
             self.env['cobranza.promise']._recent_broken_domain(today),
@@ -117,8 +121,7 @@ class CobranzaAccount(models.Model):
             [('stage_date', '>=', today - timedelta(days=1))],
         ])
         due = Domain.OR([alert, [('next_step_date', '<=', today)], unplanned])
-        domain = Domain('total_due', '>', 0) & Domain('stage_code', '!=', 'uncollectable') & due
-        return domain if True in value else ~domain
+        return Domain('total_due', '>', 0) & Domain('stage_code', '!=', 'uncollectable') & due
 
     def _work_order_sql(self, alias):
         """Sort key of the account at ``alias``, ascending: a broken or due promise first, then the

@@ -47,6 +47,9 @@ class CobranzaPromise(models.Model):
     channel = fields.Selection(CHANNELS + CONTACT_CHANNELS, readonly=True)
     collector_id = fields.Many2one('res.users', required=True, readonly=True, index=True,
                                    default=lambda self: self.env.user)
+    # The day the debtor gave their word: the policy's limits count from it (a visit's promise typed in
+    # later from the printed sheet was made on the visit day).
+    made_on = fields.Date(readonly=True, default=fields.Date.context_today)
     state = fields.Selection(PROMISE_STATES, required=True, default=tp.OPEN, readonly=True, tracking=True,
                              index=True)
     # What was still due on the invoices when the promise was made: what is paid since is measured from it.
@@ -73,11 +76,12 @@ class CobranzaPromise(models.Model):
     def _check_policy_limits(self):
         today = fields.Date.context_today(self)
         for promise in self.filtered(lambda p: p.state == tp.OPEN):
+            made_on = min(promise.made_on or today, today)
             if promise.move_ids.cobranza_account_id - promise.account_id:
                 raise ValidationError(self.env._("A promise covers invoices of its own collection account only."))
             policy = promise.account_id._cobranza_policy()
             errors = tp.promise_limit_errors(
-                promise.amount, promise.date, today, promise.residual_at_promise,
+                promise.amount, promise.date, made_on, promise.residual_at_promise,
                 policy.promise_max_days, policy.promise_min_percent)
             if errors:
                 raise ValidationError(promise._limit_message(*errors[0]))

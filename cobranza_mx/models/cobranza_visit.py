@@ -41,7 +41,7 @@ OPEN_STATES = ('planned', 'confirmed', 'in_progress')
 PROTECTED_FIELDS = frozenset({
     'state', 'checkin_date', 'checkin_latitude', 'checkin_longitude', 'checkin_accuracy', 'checkin_located',
     'checkin_distance', 'no_gps_reason', 'flag_no_gps', 'flag_distance', 'flag_no_checkin', 'done_date',
-    'route_sequence', 'route_leg_km', 'route_total_km', 'latitude', 'longitude',
+    'route_sequence', 'route_leg_km', 'route_total_km', 'latitude', 'longitude', 'promise_id',
 })
 PHOTO_MAX_PX = 1280
 
@@ -94,24 +94,25 @@ class CobranzaVisit(models.Model):
     note = fields.Text(string="Notes")
     # Address and coordinates, taken from the debtor (partner_latitude/longitude, base since 19.0).
     address = fields.Char(compute='_compute_address', store=True, readonly=False, precompute=True)
+    # Group rows add up neither coordinates nor route positions (aggregator=None).
     latitude = fields.Float(digits=(10, 7), compute='_compute_address', store=True, readonly=False, precompute=True,
-                            string="Address Latitude")
+                            string="Address Latitude", aggregator=None)
     longitude = fields.Float(digits=(10, 7), compute='_compute_address', store=True, readonly=False, precompute=True,
-                             string="Address Longitude")
+                             string="Address Longitude", aggregator=None)
     # Route of the day.
-    route_sequence = fields.Integer(string="Route Order", readonly=True)
+    route_sequence = fields.Integer(string="Route Order", readonly=True, aggregator=None)
     route_leg_km = fields.Float(string="From Previous Stop (km)", digits=(16, 2), readonly=True)
     route_total_km = fields.Float(string="Day's Route (km)", digits=(16, 2), readonly=True)
     route_url = fields.Char(string="Route in Maps", compute='_compute_route_url')
     maps_url = fields.Char(string="Address in Maps", compute='_compute_route_url')
     # Check-in.
     checkin_date = fields.Datetime(string="Check-in Time", readonly=True)
-    checkin_latitude = fields.Float(string="Check-in Latitude", digits=(10, 7), readonly=True)
-    checkin_longitude = fields.Float(string="Check-in Longitude", digits=(10, 7), readonly=True)
-    checkin_accuracy = fields.Float(string="GPS Accuracy (m)", digits=(16, 1), readonly=True)
+    checkin_latitude = fields.Float(string="Check-in Latitude", digits=(10, 7), readonly=True, aggregator=None)
+    checkin_longitude = fields.Float(string="Check-in Longitude", digits=(10, 7), readonly=True, aggregator=None)
+    checkin_accuracy = fields.Float(string="GPS Accuracy (m)", digits=(16, 1), readonly=True, aggregator='avg')
     checkin_located = fields.Boolean(string="Has GPS Position", readonly=True)
     checkin_distance = fields.Float(
-        string="Distance to Address (m)", digits=(16, 0), readonly=True,
+        string="Distance to Address (m)", digits=(16, 0), readonly=True, aggregator='avg',
         help="Great-circle distance between the check-in position and the coordinates of the address.")
     no_gps_reason = fields.Char(string="Reason Without GPS", readonly=True)
     photo = fields.Image(string="Photo of the Address", max_width=PHOTO_MAX_PX, max_height=PHOTO_MAX_PX)
@@ -120,9 +121,12 @@ class CobranzaVisit(models.Model):
     flag_no_checkin = fields.Boolean(string="Result Without Check-in", readonly=True)
     flagged = fields.Boolean(compute='_compute_flagged', store=True, precompute=True, string="To Review")
     done_date = fields.Datetime(string="Result Time", readonly=True)
-    # A promise made at the door (kept here until promises are their own model).
+    # A promise made at the door: typed here, recorded as a promise to pay (cobranza.promise) with the result.
     promise_amount = fields.Monetary(tracking=True)
     promise_date = fields.Date(tracking=True)
+    promise_id = fields.Many2one('cobranza.promise', string="Promise to Pay", readonly=True, copy=False,
+                                 index='btree_not_null', ondelete='restrict')
+    promise_state = fields.Selection(related='promise_id.state', string="Promise Status")
     # Data the collector found out, applied to the debtor with the result.
     update_phone = fields.Char(string="New Phone")
     update_mobile = fields.Char(string="New Mobile")
@@ -302,6 +306,10 @@ class CobranzaVisit(models.Model):
         return self.record_result(self.result, note=self.note or '', promise_amount=self.promise_amount,
                                   promise_date=self.promise_date)
 
+    def action_geolocate(self):
+        """Find the coordinates of the debtors' addresses with the geocoder (see res_partner_geo.py)."""
+        return self.partner_id.action_cobranza_geolocate()
+
     def action_plan_routes(self):
         self._plan_routes()
         return True
@@ -394,20 +402,45 @@ class CobranzaVisit(models.Model):
                 raise ValidationError(self.env._("The promise date cannot be before the visit."))
         elif amount < 0:
             raise ValidationError(self.env._("The promised amount cannot be negative."))
+        # The promise first: outside the policy's limits it raises before anything of the visit is written.
+        promise = self._create_promise(amount, day, note) if result == 'promise' else self.env['cobranza.promise']
         vals = {'state': 'done', 'result': result, 'done_date': fields.Datetime.now(),
                 'note': note or self.note or False,
                 'promise_amount': amount if result == 'promise' else 0.0,
                 'promise_date': day if result == 'promise' else False,
+                'promise_id': promise.id,
                 'flag_no_checkin': not self.checkin_date}
         self.sudo().write(vals)
         self._apply_data_updates()
         log = self._log_outcome('visited')
+        if promise:
+            # As the contact form does: the collector's next step is to check the promised payment.
+            self.account_id.sudo().write({'next_step': self.env._("Check the promised payment"),
+                                          'next_step_date': day + timedelta(days=1)})
         message = self.env._("Visit result: %(result)s.", result=codes[result])
         if result == 'promise':
             message += ' ' + self.env._("Promise of %(amount)s %(currency)s for %(date)s.",
                                         amount=amount, currency=self.currency_id.name, date=day)
         self.account_id.sudo().message_post(body=message + (' ' + note if note else ''))
         return {'state': self.state, 'result': self.result, 'contact_log_id': log.id}
+
+    def _create_promise(self, amount, day, note):
+        """The promise to pay made at this visit, on the account's invoices in collection, within the
+        policy's limits counted from the visit day (a :class:`ValidationError` otherwise)."""
+        self.ensure_one()
+        moves = self.account_id.sudo().invoice_ids.filtered(lambda m: m.amount_residual > 0)
+        if not moves:
+            raise ValidationError(self.env._(
+                "%(debtor)s has no open invoice in collection: there is nothing to promise.",
+                debtor=self.partner_id.name))
+        today = fields.Date.context_today(self)
+        # The limits are checked once the row is inserted: a refused promise leaves nothing behind.
+        with self.env.cr.savepoint():
+            return self.env['cobranza.promise'].create({
+                'account_id': self.account_id.id, 'move_ids': [fields.Command.set(moves.ids)],
+                'amount': amount, 'date': day, 'channel': 'visit', 'collector_id': self.collector_id.id,
+                'made_on': min(self.planned_date or today, today), 'note': note or self.note or False,
+            })
 
     # ------------------------------------------------------------------
     # Planning
@@ -652,6 +685,7 @@ class CobranzaVisit(models.Model):
                 'recipient': visit.address,
                 'visit_id': visit.id,
                 'visit_result': visit.result if log_result == 'visited' else False,
+                'promise_id': visit.promise_id.id,
                 'result': log_result,
                 'body': visit.note or False,
                 'detail': detail,

@@ -15,3 +15,7 @@ class ResConfigSettings(models.TransientModel):
     cobranza_whatsapp_rate_limit = fields.Integer(related='company_id.cobranza_whatsapp_rate_limit', readonly=False)
     cobranza_whatsapp_concurrency = fields.Integer(related='company_id.cobranza_whatsapp_concurrency', readonly=False)
     cobranza_bank_auto_confidence = fields.Integer(related='company_id.cobranza_bank_auto_confidence', readonly=False)
+    cobranza_geocoder_url = fields.Char(
+        string="Geocoder (Nominatim) URL", config_parameter='cobranza_mx.geocoder_url',
+        default='https://nominatim.openstreetmap.org',
+        help="A server speaking Nominatim's search API, to find the coordinates of debtors' addresses.")

@@ -28,6 +28,7 @@ class CobranzaVisitReport(models.Model):
     currency_id = fields.Many2one('res.currency', readonly=True)
     state = fields.Selection(related='visit_id.state', readonly=True)
     result = fields.Selection(related='visit_id.result', readonly=True)
+    maps_url = fields.Char(related='visit_id.maps_url', string="Address in Maps")
     visit_count = fields.Integer(string="Visits", readonly=True, aggregator='sum')
     located_count = fields.Integer(string="Located", readonly=True, aggregator='sum')
     located_rate = fields.Float(string="Located (%)", readonly=True, aggregator='avg')

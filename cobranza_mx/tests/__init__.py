@@ -10,3 +10,6 @@ from . import test_promises
 from . import test_collector_day
 from . import test_withholding
 from . import test_visits
+from . import test_today_visits
+from . import test_geocoding
+from . import test_supervisor_views

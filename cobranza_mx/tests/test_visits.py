@@ -369,6 +369,63 @@ class TestVisits(VisitsCommon):
 
 
 @tagged('post_install', '-at_install')
+class TestVisitPromises(VisitsCommon):
+    """A promise made at the door is a promise to pay of the promises model."""
+
+    def test_promise_at_the_door_is_a_promise_to_pay(self):
+        visit = self._visit().with_user(self.collector_1)
+        visit.check_in(NEAR[0], NEAR[1], 10.0)
+        answer = visit.record_result('promise', note='Paga el viernes', promise_amount=600.0,
+                                     promise_date='2026-06-26')
+        promise = visit.promise_id
+        self.assertEqual((promise.amount, promise.date, promise.state, promise.channel),
+                         (600.0, date(2026, 6, 26), 'open', 'visit'))
+        self.assertEqual((promise.account_id, promise.move_ids, promise.collector_id),
+                         (self.account_a, self.invoice_a, self.collector_1))
+        self.assertEqual(promise.made_on, self.day, "made at the visit, whenever the result is typed in")
+        self.assertEqual(promise.residual_at_promise, 1000.0)
+        self.assertEqual(visit.promise_state, 'open')
+        self.assertIn(promise, self.account_a.promise_ids)
+        self.assertTrue(self.invoice_a.cobranza_promise_open)
+        log = self.env['cobranza.contact.log'].browse(answer['contact_log_id'])
+        self.assertEqual(log.promise_id, promise)
+        self.assertEqual(self.account_a.next_step_date, date(2026, 6, 27))
+        # The promise follows the payments like any other: kept when the debtor pays it.
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=self.invoice_a.ids) \
+            .create({'amount': 600.0, 'payment_date': date(2026, 6, 25)})._create_payments()
+        self.assertEqual((promise.state, visit.promise_state), ('kept', 'kept'))
+        # Other results make no promise.
+        other = self._visit(self.account_b, hour=11, collector_id=self.collector_1.id)
+        other.record_result('nobody_home')
+        self.assertFalse(other.promise_id)
+
+    def test_promise_outside_the_policy_limits_is_refused(self):
+        self.policy.write({'promise_max_days': 10, 'promise_min_percent': 20.0})
+        visit = self._visit().with_user(self.collector_1)
+        visit.check_in(NEAR[0], NEAR[1], 10.0)
+        refusals = [
+            (1500.0, '2026-06-20', 'more than what is due'),
+            (100.0, '2026-06-20', 'at least'),
+            (500.0, '2026-06-27', 'beyond 2026-06-26'),
+        ]
+        for amount, day, message in refusals:
+            with self.subTest(amount=amount, day=day), self.assertRaisesRegex(ValidationError, message):
+                visit.record_result('promise', promise_amount=amount, promise_date=day)
+        # Nothing was stored: no promise, the visit still open, no contact-log row.
+        self.assertFalse(self.env['cobranza.promise'].search([('account_id', '=', self.account_a.id)]))
+        self.assertEqual((visit.state, visit.result, visit.promise_id.id), ('in_progress', False, False))
+        self.assertFalse(visit.contact_log_ids)
+        # In the collector's language.
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        with self.assertRaisesRegex(ValidationError, 'no permite promesas'):
+            visit.with_context(lang='es_MX').record_result('promise', promise_amount=500.0,
+                                                           promise_date='2026-06-27')
+        visit.record_result('promise', promise_amount=500.0, promise_date='2026-06-26')
+        self.assertEqual((visit.state, visit.promise_id.amount), ('done', 500.0))
+
+
+@tagged('post_install', '-at_install')
 class TestVisitsApi(VisitsCommon, HttpCase):
     """check_in / record_result called by an agency app over Odoo's external API."""
 
@@ -387,6 +444,15 @@ class TestVisitsApi(VisitsCommon, HttpCase):
         self.assertEqual(answer['state'], 'done')
         visit.invalidate_recordset()
         self.assertEqual((visit.state, visit.promise_amount, visit.note), ('done', 250.0, 'Por XML-RPC'))
+        self.assertEqual((visit.promise_id.amount, visit.promise_id.date, visit.promise_id.channel),
+                         (250.0, date(2026, 6, 30), 'visit'))
+        # Outside the policy's limits: a clear error, nothing stored.
+        other = self._visit(hour=11)
+        with self.assertRaisesRegex(Exception, 'more than what is due'), mute_logger('odoo.http'):
+            call(*args, 'record_result', [[other.id], 'promise'], {'promise_amount': 99999.0,
+                                                                   'promise_date': '2026-06-20'})
+        other.invalidate_recordset()
+        self.assertEqual((other.state, other.promise_id.id), ('planned', False))
         self.assertEqual(self.env['cobranza.contact.log'].browse(answer['contact_log_id']).visit_id, visit)
         # Bad input comes back as a clear error, and a done visit is closed to the collector.
         with self.assertRaisesRegex(Exception, 'cannot be changed this way'), mute_logger('odoo.http'):
@@ -471,6 +537,8 @@ class TestVisitsTour(VisitsCommon, HttpCase):
         self.assertEqual(visit.result, 'promise')
         self.assertEqual(visit.promise_amount, 350.0)
         self.assertTrue(today < visit.promise_date <= today + timedelta(days=8), "a week after the visit")
+        self.assertEqual((visit.promise_id.amount, visit.promise_id.date, visit.promise_id.state),
+                         (350.0, visit.promise_date, 'open'))
         self.assertEqual((visit.checkin_latitude, visit.checkin_longitude), NEAR)
         self.assertEqual(visit.checkin_accuracy, 15.0)
         self.assertAlmostEqual(visit.checkin_distance, 111, delta=2)

@@ -211,6 +211,8 @@ class CobranzaPortfolioGenerator(models.AbstractModel):
                         self._finish_demo_visit(visit, rng)
                 elif day_number == 0:
                     day_visits[:per_day // 2].action_confirm()
+        # The promises made at the door whose date has passed are settled as the morning cron would.
+        visits.promise_id._update_state(today)
         return visits
 
     def _demo_visit_pool(self, company, collector):
@@ -240,14 +242,26 @@ class CobranzaPortfolioGenerator(models.AbstractModel):
             visit.check_in(visit.latitude + rng.uniform(-drift, drift), visit.longitude + rng.uniform(-drift, drift),
                            rng.choice([5.0, 8.0, 12.0, 25.0]), _demo_photo(rng))
         result = rng.choices(RESULTS, weights=RESULT_WEIGHTS)[0]
-        promise = {}
-        if result == 'promise':
-            promise = {'promise_amount': round(max(100.0, visit.account_id.total_overdue * rng.uniform(0.2, 1.0)), -1),
-                       'promise_date': visit.planned_date + timedelta(days=rng.choice([3, 7, 14]))}
+        promise = self._demo_visit_promise(visit, rng) if result == 'promise' else {}
+        if result == 'promise' and not promise:
+            result = 'refused'
         visit.record_result(result, note=NOTES[result], **promise)
         arrival = visit.planned_start + timedelta(minutes=rng.randint(0, 20))
         visit.write({'checkin_date': arrival if visit.checkin_date else False,
                      'done_date': arrival + timedelta(minutes=rng.randint(5, 20))})
+
+    def _demo_visit_promise(self, visit, rng):
+        """Amount and date of a promise made at ``visit`` inside its policy's limits, counted from the visit
+        day (a share of the open invoices, in tens of pesos; 3 to 14 days later); empty when nothing is due."""
+        debt = sum(visit.account_id.invoice_ids.filtered(lambda m: m.amount_residual > 0)
+                   .mapped('amount_residual_signed'))
+        policy = visit.account_id._cobranza_policy()
+        smallest = debt * (policy.promise_min_percent or 0.0) / 100.0
+        amount = max(10.0 * int(debt * rng.uniform(0.3, 0.9) / 10.0), visit.currency_id.round(smallest + 0.01))
+        days = [day for day in (3, 7, 14) if day <= policy.promise_max_days] or [policy.promise_max_days]
+        if debt <= 0 or amount > debt:
+            return {}
+        return {'promise_amount': amount, 'promise_date': visit.planned_date + timedelta(days=rng.choice(days))}
 
     # ------------------------------------------------------------------------------------------
     # Helpers

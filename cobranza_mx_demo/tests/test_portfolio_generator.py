@@ -1,3 +1,4 @@
+import random
 import re
 from collections import Counter
 from datetime import date
@@ -332,5 +333,14 @@ class TestPortfolioGenerator(AccountTestInvoicingCommon):
         self.assertTrue(all(visit.state in ('planned', 'confirmed') for visit in visits - past))
         self.assertTrue(all(visit.route_sequence >= 1 for visit in visits - visits.filtered(
             lambda v: v.state in ('missed', 'cancelled'))))
+        for visit in done.filtered(lambda v: v.result == 'promise'):
+            self.assertEqual((visit.promise_id.amount, visit.promise_id.channel), (visit.promise_amount, 'visit'))
+        # The promises the generator makes at the door are inside the policy's limits.
+        visit = (visits - past)[:1]
+        values = generator._demo_visit_promise(visit, random.Random(3))
+        visit.record_result('promise', note='Promesa de prueba', **values)
+        self.assertEqual((visit.promise_id.amount, visit.promise_id.date, visit.promise_id.state),
+                         (values['promise_amount'], values['promise_date'], 'open'))
+        self.assertLessEqual(visit.promise_id.amount, visit.promise_id.residual_at_promise)
         # Built once: a second call keeps them.
         self.assertEqual(generator._generate_visits(self.company, collectors, today=TODAY), visits)

@@ -9,6 +9,10 @@ registry.category("web_tour.tours").add("cobranza_collector_worklist", {
             trigger: ".o_kanban_view .o_kanban_group",
         },
         {
+            content: "No 'None' column (without cards, only 'Load more') of the accounts not yet in a stage",
+            trigger: ".o_kanban_view:has(.o_kanban_group):not(:has(.o_column_title:contains('None')))",
+        },
+        {
             content: "Open the stage tab of the assigned customer",
             trigger: ".o_kanban_group:has(.o_kanban_record:contains('Abarrotes La Esperanza')) .o_column_title",
             run: "click",
