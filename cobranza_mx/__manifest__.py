@@ -57,5 +57,9 @@
         'views/cobranza_bank_match_views.xml',
         'views/cobranza_visit_views.xml',
         'views/cobranza_menus.xml',
+        'security/cobranza_payment_proof_security.xml',
+        'data/cobranza_payment_proof_data.xml',
+        'wizards/cobranza_payment_proof_reject_wizard_views.xml',
+        'views/cobranza_payment_proof_views.xml',
     ],
 }

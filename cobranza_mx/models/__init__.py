@@ -41,3 +41,10 @@ from . import cobranza_withholding
 from . import cobranza_withholding_certificate
 from . import cobranza_bank_match
 from . import res_users
+from . import cobranza_policy_proof
+from . import cobranza_payment_proof
+from . import cobranza_payment_proof_validation
+from . import cobranza_payment_proof_export
+from . import res_partner_proof
+from . import account_move_proof
+from . import account_payment_proof

@@ -92,20 +92,23 @@ def normalize_reference(reference):
 
 
 @dataclass(frozen=True)
+class Party:
+    """Who paid (Ordenante) or was paid (Beneficiario) in a CEP."""
+    bank: str
+    name: str
+    account: str
+    rfc: str
+
+
+@dataclass(frozen=True)
 class Cep:
     """What a Banxico CEP says of a SPEI transfer."""
     tracking_key: str
     amount: Decimal
     date: date
     time: str
-    issuer_bank: str
-    issuer_name: str
-    issuer_account: str
-    issuer_rfc: str
-    receiver_bank: str
-    receiver_name: str
-    receiver_account: str
-    receiver_rfc: str
+    issuer: Party
+    receiver: Party
     concept: str
     certificate: str
 
@@ -154,10 +157,10 @@ def parse_cep(data):
         raise ValueError("not a CEP: the amount is not positive")
     return Cep(
         tracking_key=tracking_key, amount=amount, date=day, time=head.get('hora', ''),
-        issuer_bank=issuer.get('bancoemisor', ''), issuer_name=issuer.get('nombre', ''),
-        issuer_account=issuer.get('cuenta', ''), issuer_rfc=issuer.get('rfc', ''),
-        receiver_bank=receiver.get('bancoreceptor', ''), receiver_name=receiver.get('nombre', ''),
-        receiver_account=receiver.get('cuenta', ''), receiver_rfc=receiver.get('rfc', ''),
+        issuer=Party(issuer.get('bancoemisor', ''), issuer.get('nombre', ''), issuer.get('cuenta', ''),
+                     issuer.get('rfc', '')),
+        receiver=Party(receiver.get('bancoreceptor', ''), receiver.get('nombre', ''), receiver.get('cuenta', ''),
+                       receiver.get('rfc', '')),
         concept=receiver.get('concepto', ''), certificate=head.get('numerocertificado', ''))
 
 

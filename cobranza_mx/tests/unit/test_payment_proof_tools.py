@@ -63,10 +63,11 @@ class TestCep(TestCase):
         self.assertEqual(cep.amount, Decimal('1000.00'))
         self.assertEqual(cep.date, date(2026, 6, 12))
         self.assertEqual(cep.time, '13:47:05')
-        self.assertEqual((cep.issuer_bank, cep.issuer_name, cep.issuer_rfc, cep.issuer_account),
-                         ('BBVA MEXICO', 'ABARROTES LA ESPERANZA SA DE CV', 'ALE010101AB1', '012180001234567891'))
-        self.assertEqual((cep.receiver_bank, cep.receiver_name, cep.receiver_rfc),
-                         ('BANAMEX', 'SERVICIOS INDUSTRIALES DEL NORTE SA DE CV', 'SIN980303KL2'))
+        self.assertEqual(cep.issuer, pp.Party('BBVA MEXICO', 'ABARROTES LA ESPERANZA SA DE CV', '012180001234567891',
+                                              'ALE010101AB1'))
+        self.assertEqual(cep.receiver, pp.Party('BANAMEX', 'SERVICIOS INDUSTRIALES DEL NORTE SA DE CV',
+                                                '002180009876543210', 'SIN980303KL2'))
+        self.assertEqual(cep.certificate, '00001000000505142236')
         self.assertEqual(cep.concept, 'PAGO FACTURA INV 2026 00001')
         self.assertTrue(pp.is_cep(CEP))
 
@@ -76,7 +77,7 @@ class TestCep(TestCase):
                b'claveRastreo="ABC123456"><spei:Ordenante bancoEmisor="HSBC" nombre="JUAN PEREZ" rfc="PEJU800101AA1"/>'
                b'<spei:Beneficiario bancoReceptor="BANORTE" nombre="ACME SA" montoPago="250.5"/></spei:SPEI_Tercero>')
         cep = pp.parse_cep(xml)
-        self.assertEqual((cep.issuer_bank, cep.receiver_bank, cep.amount, cep.date),
+        self.assertEqual((cep.issuer.bank, cep.receiver.bank, cep.amount, cep.date),
                          ('HSBC', 'BANORTE', Decimal('250.5'), date(2026, 1, 5)))
 
     def test_not_a_cep(self):
