@@ -61,5 +61,6 @@
         'data/cobranza_payment_proof_data.xml',
         'wizards/cobranza_payment_proof_reject_wizard_views.xml',
         'views/cobranza_payment_proof_views.xml',
+        'views/cobranza_portal_templates.xml',
     ],
 }

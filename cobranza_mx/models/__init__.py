@@ -48,3 +48,6 @@ from . import cobranza_payment_proof_export
 from . import res_partner_proof
 from . import account_move_proof
 from . import account_payment_proof
+from . import cobranza_contact_log_portal
+from . import cobranza_promise_portal
+from . import cobranza_account_portal

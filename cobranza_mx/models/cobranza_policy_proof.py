@@ -17,12 +17,15 @@ class CobranzaPolicy(models.Model):
     proof_max_file_mb = fields.Float(
         string="Largest Proof File (MB)", default=5.0,
         help="Files of payment proofs larger than this are refused.")
+    portal_link_days = fields.Integer(
+        string="Portal Link Validity (days)", default=15,
+        help="The link to the debtor portal that reminders carry opens the debtor's page for this many days.")
 
-    @api.constrains('proof_validity_days', 'proof_date_tolerance_days', 'proof_max_file_mb')
+    @api.constrains('proof_validity_days', 'proof_date_tolerance_days', 'proof_max_file_mb', 'portal_link_days')
     def _check_proof_settings(self):
         for policy in self:
-            if policy.proof_validity_days < 1 or policy.proof_date_tolerance_days < 0 \
+            if policy.portal_link_days < 1 or policy.proof_validity_days < 1 or policy.proof_date_tolerance_days < 0 \
                     or not 0 < policy.proof_max_file_mb <= 50:
                 raise ValidationError(self.env._(
-                    "The payment proof settings of %(policy)s must be at least one day of validity, a tolerance "
-                    "of zero days or more and a file size limit between 0 and 50 MB.", policy=policy.name))
+                    "The payment proof and portal settings of %(policy)s must be at least one day of validity, a "
+                    "tolerance of zero days or more and a file size limit between 0 and 50 MB.", policy=policy.name))

@@ -22,3 +22,14 @@ class ResPartner(models.Model):
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
         action['context'] = {'default_partner_id': self.commercial_partner_id.id}
         return action
+
+    def _cobranza_portal_url(self, company=None, expiration=None):
+        """The tokenized, expiring URL of this debtor's portal page in ``company`` (default: the current one).
+
+        False when the debtor has no collection account there. Reminders fill ``{portal_url}`` with it.
+        """
+        self.ensure_one()
+        account = self.env['cobranza.account'].sudo().search([
+            ('partner_id', '=', self.commercial_partner_id.id),
+            ('company_id', '=', (company or self.env.company).id)], limit=1)
+        return account._cobranza_portal_url(expiration) if account else False

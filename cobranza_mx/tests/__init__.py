@@ -10,3 +10,4 @@ from . import test_collector_day
 from . import test_withholding
 from . import test_visits
 from . import test_payment_proof
+from . import test_portal
