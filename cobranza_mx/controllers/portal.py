@@ -14,6 +14,10 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 
+# What a debtor may say they paid with (certificates and complements are staff matters).
+PORTAL_PROOF_TYPES = ('spei', 'deposit', 'card', 'check', 'other')
+
+
 class CobranzaPortal(CustomerPortal):
 
     def _cobranza_account(self, account_id, token):
@@ -56,6 +60,8 @@ class CobranzaPortal(CustomerPortal):
             return self._cobranza_denied(e)
         policy = account._cobranza_policy()
         today = account.env['account.move']._cobranza_today()
+        Proof = account.env['cobranza.payment.proof']
+        proof_types = Proof._fields['proof_type']._description_selection(Proof.env)
         values = {
             'account': account,
             'token': token or '',
@@ -68,6 +74,7 @@ class CobranzaPortal(CustomerPortal):
             'today': today,
             'promise_max_date': today + timedelta(days=policy.promise_max_days),
             'page_name': 'cobranza',
+            'proof_types': [(code, label) for code, label in proof_types if code in PORTAL_PROOF_TYPES],
         }
         return request.render('cobranza_mx.portal_cobranza_account', values)
 
