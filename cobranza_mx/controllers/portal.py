@@ -13,7 +13,6 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-
 # What a debtor may say they paid with (certificates and complements are staff matters).
 PORTAL_PROOF_TYPES = ('spei', 'deposit', 'card', 'check', 'other')
 
