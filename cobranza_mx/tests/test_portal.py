@@ -62,6 +62,17 @@ class TestDebtorPortal(PortalCommon):
         self.assertIn(self.invoice_b.name, page_b.text)
         self.assertNotIn(self.invoice_a.name, page_b.text)
 
+    def test_page_in_debtor_language(self):
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        self.customer_a.lang = 'es_MX'
+        page = self.url_open(f'/my/cobranza/{self.account_a.id}?token={self._token(self.account_a)}').text
+        for text in ('Mi saldo', 'Ya pagué: enviar mi comprobante de pago', 'Pagaré en una fecha',
+                     'No estoy de acuerdo con una factura', 'Transferencia SPEI', 'Depósito bancario', 'días de atraso'):
+            self.assertIn(text, page)
+        denied = self.url_open(f'/my/cobranza/{self.account_a.id}?token={self._token(self.account_b)}')
+        self.assertEqual(denied.status_code, 403)
+
     def test_portal_url_of_partner(self):
         url = self.customer_a._cobranza_portal_url()
         self.assertIn(f'/my/cobranza/{self.account_a.id}?token=', url)
