@@ -16,6 +16,7 @@
     'license': 'LGPL-3',
     'depends': [
         'account',
+        'account_payment',
         'l10n_mx',
         'mail',
         'phone_validation',

@@ -8,5 +8,7 @@
     'license': 'LGPL-3',
     'depends': [
         'cobranza_mx',
+        # The debtor portal's online payments in the demo and its tests (a test provider, never in production).
+        'payment_demo',
     ],
 }

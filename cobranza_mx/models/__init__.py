@@ -51,3 +51,4 @@ from . import account_payment_proof
 from . import cobranza_contact_log_portal
 from . import cobranza_promise_portal
 from . import cobranza_account_portal
+from . import payment_transaction

@@ -3,6 +3,7 @@ from odoo import fields, models
 PORTAL_RESULTS = [
     ('proof_received', 'Payment proof received'),
     ('statement_downloaded', 'Statement of account downloaded'),
+    ('paid_online', 'Paid online'),
 ]
 
 

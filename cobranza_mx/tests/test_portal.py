@@ -68,7 +68,8 @@ class TestDebtorPortal(PortalCommon):
         self.customer_a.lang = 'es_MX'
         page = self.url_open(f'/my/cobranza/{self.account_a.id}?token={self._token(self.account_a)}').text
         for text in ('Mi saldo', 'Ya pagué: enviar mi comprobante de pago', 'Pagaré en una fecha',
-                     'No estoy de acuerdo con una factura', 'Transferencia SPEI', 'Depósito bancario', 'días de atraso'):
+                     'No estoy de acuerdo con una factura', 'Transferencia SPEI', 'Depósito bancario',
+                     'días de atraso'):
             self.assertIn(text, page)
         denied = self.url_open(f'/my/cobranza/{self.account_a.id}?token={self._token(self.account_b)}')
         self.assertEqual(denied.status_code, 403)

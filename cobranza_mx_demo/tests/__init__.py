@@ -1,1 +1,2 @@
 from . import test_portfolio_generator
+from . import test_portal_payment
