@@ -7,7 +7,7 @@ class PaymentTransaction(models.Model):
 
     def _post_process(self):
         """An invoice of a collection account paid online is a portal action: logged and told to the collector."""
-        super()._post_process()
+        result = super()._post_process()
         for tx in self.filtered(lambda t: t.state == 'done' and t.payment_id):
             for account in tx.invoice_ids.sudo().cobranza_account_id:
                 invoices = tx.invoice_ids.filtered(lambda m, a=account: m.cobranza_account_id == a)
@@ -15,3 +15,4 @@ class PaymentTransaction(models.Model):
                     "Paid online: %(amount)s for %(invoices)s (%(reference)s)",
                     amount=format_amount(self.env, tx.amount, tx.currency_id),
                     invoices=', '.join(invoices.mapped('name')), reference=tx.reference))
+        return result
