@@ -16,6 +16,7 @@
     'license': 'LGPL-3',
     'depends': [
         'account',
+        'account_payment',
         'l10n_mx',
         'mail',
         'phone_validation',
@@ -57,5 +58,10 @@
         'views/cobranza_bank_match_views.xml',
         'views/cobranza_visit_views.xml',
         'views/cobranza_menus.xml',
+        'security/cobranza_payment_proof_security.xml',
+        'data/cobranza_payment_proof_data.xml',
+        'wizards/cobranza_payment_proof_reject_wizard_views.xml',
+        'views/cobranza_payment_proof_views.xml',
+        'views/cobranza_portal_templates.xml',
     ],
 }

@@ -11,5 +11,7 @@
         # OCA's bank reconciliation screen (requirements-oca.txt): the demo's bank lines are matched by
         # cobranza_mx alongside it, and `make test` checks that they work together.
         'account_reconcile_oca',
+        # The debtor portal's online payments in the demo and its tests (a test provider, never in production).
+        'payment_demo',
     ],
 }

@@ -83,6 +83,7 @@ def build(env):
     withholdings = env['cobranza.withholding.demo']._generate(company, today)
     if withholdings:
         print(f'Payments and withholdings: {withholdings}')
+    print(*env['cobranza.proof.demo']._generate(company, today), sep='\n')
     print(f'Built in {time.monotonic() - started:.1f} s')
     print('Demo logins (login / password):')
     for user in users:

@@ -45,3 +45,14 @@ from . import res_users
 from . import cobranza_account_visit
 from . import res_users_home
 from . import res_partner_geo
+from . import cobranza_policy_proof
+from . import cobranza_payment_proof
+from . import cobranza_payment_proof_validation
+from . import cobranza_payment_proof_export
+from . import res_partner_proof
+from . import account_move_proof
+from . import account_payment_proof
+from . import cobranza_contact_log_portal
+from . import cobranza_promise_portal
+from . import cobranza_account_portal
+from . import payment_transaction

@@ -13,3 +13,5 @@ from . import test_visits
 from . import test_today_visits
 from . import test_geocoding
 from . import test_supervisor_views
+from . import test_payment_proof
+from . import test_portal

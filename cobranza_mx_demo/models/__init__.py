@@ -1,2 +1,3 @@
 from . import cobranza_portfolio_generator
 from . import cobranza_withholding_demo
+from . import cobranza_proof_demo

@@ -1,2 +1,3 @@
 from . import test_portfolio_generator
 from . import test_bank_reconcile_oca
+from . import test_portal_payment
