@@ -103,10 +103,9 @@ def main():
     if not args.keep_db:
         install(args)
     registry = boot(args)
+    import generate  # noqa: PLC0415 - imports odoo
     import odoo  # noqa: PLC0415
     from odoo import api  # noqa: PLC0415
-
-    import generate  # noqa: PLC0415 - imports odoo
 
     from odoo.addons.cobranza_mx.tests.whatsapp_server import FakeWhatsAppServer  # noqa: PLC0415
 
@@ -223,7 +222,8 @@ def channel_rules(env, policy):
     return {
         'email': Rule.create({**common, 'name': 'Bench: e-mail', 'channel_email': True}),
         'sms': Rule.create({**common, 'name': 'Bench: SMS', 'channel_sms': True,
-                            'sms_body': '{company}: {partner}, {amount} due on {due_date}. Questions: {company_phone}'}),
+                            'sms_body': '{company}: {partner}, {amount} due on {due_date}. '
+                                        'Questions: {company_phone}'}),
         'whatsapp': Rule.create({**common, 'name': 'Bench: WhatsApp', 'channel_whatsapp': True,
                                  'whatsapp_template': 'recordatorio_previo'}),
     }

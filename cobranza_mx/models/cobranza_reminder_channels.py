@@ -38,7 +38,7 @@ class CobranzaReminder(models.Model):
     # ------------------------------------------------------------------
     # E-mail: rendered by template in batches, invoice PDFs rendered at most once
     # ------------------------------------------------------------------
-    def _send_email_batch(self, items, now, outcomes, commit=False):
+    def _send_email_batch(self, items, now, outcomes, _commit=False):
         try:
             with self.env.cr.savepoint():
                 self._queue_emails(items, now, outcomes)
@@ -96,7 +96,7 @@ class CobranzaReminder(models.Model):
     # ------------------------------------------------------------------
     # SMS and letters
     # ------------------------------------------------------------------
-    def _send_sms_batch(self, items, now, outcomes, commit=False):
+    def _send_sms_batch(self, items, now, outcomes, _commit=False):
         sms_list = self.env['sms.sms'].sudo().create([{
             'number': item.recipient, 'body': item.text, 'partner_id': item.group[0].partner_id.id,
             'state': 'outgoing', 'cobranza_scheduled_date': now,
@@ -105,7 +105,7 @@ class CobranzaReminder(models.Model):
             outcomes.set(item.group, sms_id=sms.id)
             outcomes.finish(item.group, 'sent', log_result='queued', text=item.text)
 
-    def _send_letter_batch(self, items, now, outcomes, commit=False):
+    def _send_letter_batch(self, items, _now, outcomes, _commit=False):
         report = self.env.ref('cobranza_mx.action_report_reminder_letter')
         for item in items:
             leader = item.group[0]
@@ -154,7 +154,8 @@ class CobranzaReminder(models.Model):
                 released += self._whatsapp_send_company(company, sendable, now, outcomes, commit)
         return released
 
-    def _whatsapp_send_company(self, company, items, now, outcomes, commit):
+    # The pacing loop keeps its state in locals on purpose: one place to read it.
+    def _whatsapp_send_company(self, company, items, now, outcomes, commit):  # pylint: disable=too-many-locals
         rate = company.cobranza_whatsapp_rate_limit or 80
         interval = slot_interval(rate)
         sender = ConcurrentSender(company.cobranza_whatsapp_api_url, company.cobranza_whatsapp_token,

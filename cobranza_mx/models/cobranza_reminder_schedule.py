@@ -69,7 +69,7 @@ class CobranzaReminder(models.Model):
         return self.browse(created)
 
     @api.model
-    def _plan_rows(self, by_policy, rows, now):
+    def _plan_rows(self, by_policy, rows, now):  # pylint: disable=too-many-locals
         """(wanted reminders, next moment of each invoice) for the invoice ``rows`` of :meth:`_schedule`.
 
         ``wanted`` maps (move, rule, channel, occurrence) to (partner, account, moment).

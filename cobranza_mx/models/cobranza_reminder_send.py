@@ -249,7 +249,7 @@ class CobranzaReminder(models.Model):
         outcomes.flush()
         released = []
         for channel, items in ready.items():
-            released += getattr(self, f'_send_{channel}_batch')(items, now, outcomes, commit=commit) or []
+            released += getattr(self, f'_send_{channel}_batch')(items, now, outcomes, commit) or []
         outcomes.flush()
         return len(groups), released
 
@@ -267,7 +267,7 @@ class CobranzaReminder(models.Model):
         terms = self.env['cobranza.forbidden.term'].sudo().search([('active', '=', True)]).mapped('term')
         return BatchContext(now_utc=pytz.utc.localize(now), sent=sent, terms=terms)
 
-    def _check_group(self, now, context, outcomes):
+    def _check_group(self, _now, context, outcomes):
         """Checks of one debtor and channel: a :class:`ReadyGroup` to send, or None (outcome recorded)."""
         channel = self[0].channel
         policy = self[0].rule_id.policy_id

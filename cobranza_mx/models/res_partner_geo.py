@@ -2,7 +2,7 @@
 import logging
 
 from odoo import fields, models, modules, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import geocoding as geo
 
@@ -24,6 +24,7 @@ class ResPartner(models.Model):
         Also moves their open visits to the new point. One partner: a failure raises a clear
         :class:`UserError`. Several: the failures are listed in a notification, the others are kept.
         """
+        self._cobranza_check_geolocate_access()
         url = self._cobranza_geocoder_url()
         done, failures = self.browse(), []
         for partner in self:
@@ -44,6 +45,22 @@ class ResPartner(models.Model):
         return {'type': 'ir.actions.client', 'tag': 'display_notification', 'params': {
             'type': 'warning' if failures else 'success', 'message': message, 'sticky': bool(failures),
             'next': {'type': 'ir.actions.act_window_close'} if not failures else False}}
+
+    def _cobranza_check_geolocate_access(self):
+        """Supervisors locate any debtor; a collector only the debtors of their accounts or visits."""
+        self.check_access('read')
+        user = self.env.user
+        if self.env.su or user.has_group('cobranza_mx.group_cobranza_supervisor'):
+            return
+        if not user.has_group('cobranza_mx.group_cobranza_collector'):
+            raise AccessError(self.env._("Only collection users can locate addresses."))
+        partners = self.commercial_partner_id
+        own = self.env['cobranza.account'].sudo().search(
+            [('partner_id', 'in', partners.ids), ('collector_id', '=', user.id)]).partner_id
+        own |= self.env['cobranza.visit'].sudo().search(
+            [('partner_id', 'in', partners.ids), ('collector_id', '=', user.id)]).partner_id
+        if partners - own:
+            raise AccessError(self.env._("You can only locate the addresses of your own debtors."))
 
     def _cobranza_geo_query(self):
         self.ensure_one()

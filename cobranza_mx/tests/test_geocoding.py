@@ -1,6 +1,6 @@
 import socket
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .nominatim_server import NOT_JSON, FakeNominatimServer
@@ -75,6 +75,17 @@ class TestGeocoding(VisitsCommon):
         self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
         with self.assertRaisesRegex(UserError, 'No se pudo consultar el geocodificador'):
             self.customer_b.with_context(lang='es_MX').action_cobranza_geolocate()
+
+    def test_who_may_locate(self):
+        # Collector 1 has customer A's account, not customer B's; an accountant is no collection user.
+        with self.assertRaisesRegex(AccessError, 'your own debtors'):
+            self.customer_b.with_user(self.collector_1).action_cobranza_geolocate()
+        accountant = self._new_user('contador_1', 'account.group_account_invoice')
+        with self.assertRaisesRegex(AccessError, 'Only collection users'):
+            self.customer_a.with_user(accountant).action_cobranza_geolocate()
+        self.assertFalse(self.server.requests)
+        self.customer_a.with_user(self.collector_1).action_cobranza_geolocate()
+        self.assertEqual(self.customer_a.partner_latitude, MORELOS[0])
 
     def test_no_call_outside_this_machine_in_tests(self):
         self.env['ir.config_parameter'].sudo().set_param('cobranza_mx.geocoder_url',

@@ -44,8 +44,7 @@ class TestWhatsAppRate(ThroughputCommon):
 
     def setUp(self):
         super().setUp()
-        self.server = FakeWhatsAppServer(token='test-token', phone_number_id='1098765432', app_secret='app-secret')
-        self.server.start()
+        self.server = FakeWhatsAppServer(token='test-token', phone_number_id='1098765432').start()
         self.addCleanup(self.server.stop)
         self.company.cobranza_whatsapp_api_url = self.server.url
         self._whatsapp_rule()

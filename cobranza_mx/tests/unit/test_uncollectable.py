@@ -9,9 +9,9 @@ DUE = date(2025, 3, 10)
 UDI = {DUE: Decimal('8.000000'), date(2025, 4, 10): Decimal('8.100000')}
 
 
-def debtor(*credits, **kwargs):
+def debtor(*debts, **kwargs):
     return uc.Debtor('p', tuple(uc.Credit(index, due, Decimal(str(amount)))
-                                for index, (due, amount) in enumerate(credits)), **kwargs)
+                                for index, (due, amount) in enumerate(debts)), **kwargs)
 
 
 class TestBasis(TestCase):
