@@ -49,34 +49,48 @@ class CobranzaBankMatch(models.Model):
 
     @api.model
     def _open_invoices(self, company):
-        """The open customer invoices of ``company`` in its currency, as :class:`bank_matching.Invoice`."""
+        """The open customer invoices of ``company``, as :class:`bank_matching.Invoice` (residual and base in the
+        invoice's currency; ``currency`` its id when it is not the company's)."""
         self.env['account.move'].flush_model()
         self.env['account.move.line'].flush_model()
         self.env.cr.execute(SQL("""
             SELECT m.id, m.name, COALESCE(m.ref, ''), m.commercial_partner_id, COALESCE(p.vat, ''),
                    m.amount_residual, m.amount_untaxed, m.amount_total,
                    EXISTS(SELECT 1 FROM account_move_line l JOIN account_tax t ON t.id = l.tax_line_id
-                           WHERE l.move_id = m.id AND t.cobranza_withholding_code IS NOT NULL)
+                           WHERE l.move_id = m.id AND t.cobranza_withholding_code IS NOT NULL),
+                   NULLIF(m.currency_id, %(currency)s)
               FROM account_move m
               JOIN res_partner p ON p.id = m.commercial_partner_id
              WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND m.payment_state IN ('not_paid', 'partial') AND m.currency_id = %(currency)s
-               AND m.amount_residual > 0
+               AND m.payment_state IN ('not_paid', 'partial') AND m.amount_residual > 0
         """, company=company.id, currency=company.currency_id.id))
         invoices = []
-        for (move_id, name, ref, partner_id, vat, residual, untaxed, total, carries) in self.env.cr.fetchall():
+        for (move_id, name, ref, partner_id, vat, residual, untaxed, total, carries, currency_id) \
+                in self.env.cr.fetchall():
             residual = Decimal(str(residual))
             base = Decimal(str(untaxed)) * residual / Decimal(str(total)) if total else Decimal(0)
             invoices.append(bank_matching.Invoice(move_id, name or '', partner_id, residual,
-                                                  bank_matching.to_decimal(base), ref, vat.upper(), carries))
+                                                  bank_matching.to_decimal(base), ref, vat.upper(), carries,
+                                                  currency_id or ''))
         return invoices
+
+    @api.model
+    def _rates(self, company, invoices, st_lines):
+        """``{date: {currency id: rate}}``: the company currency per unit of the invoices' foreign currencies, on
+        the dates of the lines (Odoo's rates, as the payment wizard converts)."""
+        currencies = self.env['res.currency'].browse(sorted({inv.currency for inv in invoices if inv.currency}))
+        Currency = self.env['res.currency']
+        return {date: {currency.id: Decimal(str(Currency._get_conversion_rate(currency, company.currency_id,
+                                                                             company, date)))
+                       for currency in currencies}
+                for date in {line.date for line in st_lines}} if currencies else {}
 
     @api.model
     def _unreconciled_lines(self, company, lines=None):
         self.env['account.bank.statement.line'].flush_model()
         self.env['account.move'].flush_model()
         self.env.cr.execute(SQL("""
-            SELECT st.id, COALESCE(st.payment_ref, ''), st.amount, COALESCE(p.commercial_partner_id, 0)
+            SELECT st.id, COALESCE(st.payment_ref, ''), st.amount, COALESCE(p.commercial_partner_id, 0), m.date
               FROM account_bank_statement_line st
               JOIN account_move m ON m.id = st.move_id
               JOIN account_journal j ON j.id = st.journal_id
@@ -88,8 +102,8 @@ class CobranzaBankMatch(models.Model):
                                WHERE b.statement_line_id = st.id AND b.state = 'rejected')
         """, company=company.id, currency=company.currency_id.id, all=lines is None,
                                 ids=list(lines.ids) if lines is not None else []))
-        return [bank_matching.StatementLine(line_id, label, bank_matching.to_decimal(amount), partner_id)
-                for line_id, label, amount, partner_id in self.env.cr.fetchall()]
+        return [bank_matching.StatementLine(line_id, label, bank_matching.to_decimal(amount), partner_id, date)
+                for line_id, label, amount, partner_id, date in self.env.cr.fetchall()]
 
     @api.model
     def _match_company(self, company, lines=None, auto=True):
@@ -101,10 +115,10 @@ class CobranzaBankMatch(models.Model):
         st_lines = self._unreconciled_lines(company, lines)
         self.search([('company_id', '=', company.id), ('state', '=', 'proposed'),
                      ('statement_line_id', 'in', [line.id for line in st_lines])]).unlink()
-        matcher = bank_matching.Matcher(self._open_invoices(company))
+        invoices = self._open_invoices(company)
+        matcher = bank_matching.Matcher(invoices, rates=self._rates(company, invoices, st_lines))
         found = matcher.match_all(st_lines)
-        matches = self.create([self._match_vals(company, match, [matcher.invoices[i] for i in match.invoice_ids])
-                               for match in found])
+        matches = self.create([self._match_vals(company, match) for match in found])
         threshold = company.cobranza_bank_auto_confidence
         if auto and threshold > 0:
             matches.filtered(lambda m: m.confidence >= threshold)._reconcile()
@@ -128,10 +142,10 @@ class CobranzaBankMatch(models.Model):
         }
 
     @api.model
-    def _match_vals(self, company, match, invoices):
-        """The values of the proposal ``match`` of the :class:`bank_matching.Invoice` ``invoices`` (its order)."""
+    def _match_vals(self, company, match):
+        """The values of the proposal of the :class:`bank_matching.Match` ``match``."""
         lines = settle(match.proposal) if match.proposal else ()
-        residual = sum(invoice.residual for invoice in invoices)
+        residual = match.residual
         return {
             'company_id': company.id,
             'statement_line_id': match.line_id,
@@ -146,7 +160,7 @@ class CobranzaBankMatch(models.Model):
             'reasons': ', '.join(self._reason_labels()[reason] for reason in match.reasons),
             'withholding_label': self._withholding_label(match.proposal),
             'withholding_data': [{'code': line.code, 'base': str(line.base), 'amount': str(line.amount),
-                                  'move_id': invoices[line.index].id} for line in lines] or False,
+                                  'move_id': match.invoice_ids[line.index]} for line in lines] or False,
         }
 
     @api.model
@@ -218,25 +232,39 @@ class CobranzaBankMatch(models.Model):
         } for rate, amount, invoice in writeoffs]
 
     @api.model
+    def _counterpart_vals(self, st_line, invoice, receivable, credit, in_full):
+        """The journal item crediting ``credit`` (company currency) to ``invoice``'s ``receivable``; in the
+        invoice's currency when it is another (its whole residual when paid ``in_full``)."""
+        company = st_line.company_id
+        vals = {'name': invoice.name, 'account_id': receivable[:1].account_id.id,
+                'partner_id': invoice.commercial_partner_id.id, 'balance': -credit}
+        if invoice.currency_id != company.currency_id:
+            vals.update(currency_id=invoice.currency_id.id, amount_currency=-(
+                invoice.amount_residual if in_full
+                else company.currency_id._convert(credit, invoice.currency_id, company, st_line.date)))
+        return vals
+
+    @api.model
     def _reconcile_statement_line(self, st_line, invoices, writeoffs):
         """Replace ``st_line``'s suspense line by the receivables of ``invoices`` (plus the withholdings written
         off, ``(rate, amount, invoice)``) and reconcile them with the invoices: the statement line is then
         reconciled. Each invoice but the last is credited its residual; the last what remains of the line (all
-        of it when the line pays one invoice, partially or not)."""
-        _liquidity, suspense, _other = st_line._seek_for_lines()
-        currency = st_line.company_id.currency_id
+        of it when the line pays one invoice, partially or not). An invoice in another currency is credited in
+        its currency too (its whole residual when the line pays it in full, else the credit at the line's date),
+        so that Odoo books the exchange difference when it reconciles."""
+        suspense = st_line._seek_for_lines()[1]
         new_lines = self._writeoff_line_vals(st_line.company_id, writeoffs)
         remaining = st_line.amount + sum(amount for _rate, amount, _invoice in writeoffs)
         receivables = []
         for position, invoice in enumerate(invoices):
             receivables.append(invoice.line_ids.filtered(
                 lambda aml: aml.account_type == 'asset_receivable' and not aml.reconciled))
-            credit = remaining if position == len(invoices) - 1 else min(remaining, invoice.amount_residual)
-            remaining = currency.round(remaining - credit)
-            new_lines.append({
-                'name': invoice.name, 'account_id': receivables[-1][:1].account_id.id,
-                'partner_id': invoice.commercial_partner_id.id, 'balance': -credit,
-            })
+            residual = invoice.currency_id._convert(invoice.amount_residual, st_line.company_id.currency_id,
+                                                    st_line.company_id, st_line.date)
+            credit = remaining if position == len(invoices) - 1 else min(remaining, residual)
+            remaining = st_line.company_id.currency_id.round(remaining - credit)
+            new_lines.append(self._counterpart_vals(st_line, invoice, receivables[-1], credit,
+                                                    credit >= residual - 0.01 * len(invoices)))
         move = st_line.move_id.with_context(skip_account_move_synchronization=True, skip_readonly_check=True,
                                             force_delete=True)
         before = move.line_ids

@@ -405,6 +405,35 @@ class TestBankMatching(WithholdingCommon):
             (second.id, 'isr_10', 500.0), (second.id, 'iva_2_3', 533.34)]))
         self.assertEqual(rows.certificate_id.expected_isr, 1500.0)
 
+    def test_usd_invoice_paid_in_mxn(self):
+        usd = self.setup_other_currency('USD', rates=[('2026-01-01', 0.05), ('2026-06-15', 0.04)])
+        by_reference = self._services_invoice(self.customer_a, amount=1000.0, currency=usd)
+        net = self._services_invoice(self.customer_a, amount=2000.0, currency=usd)
+        # 1,160 USD at 25 MXN on the line's date (20 when invoiced): 29,000 MXN.
+        line = self._bank_line(f"SPEI PAGO {by_reference.name}", 29000.0)
+        # 2,320 USD = 58,000 MXN, base 50,000: ISR 5,000 + IVA 2/3 5,333.35, with the customer's RFC.
+        line_net = self._bank_line("DEPOSITO AAA010101AAA", 58000 - 5000 - 5333.35)
+        matches = self.Match._match_company(self.company)
+        match = matches.filtered(lambda m: m.statement_line_id == line)
+        match_net = matches.filtered(lambda m: m.statement_line_id == line_net)
+        self.assertEqual((match.move_id, match.residual, match.confidence), (by_reference, 29000.0, 75))
+        self.assertEqual((match_net.move_id, match_net.residual, match_net.confidence), (net, 58000.0, 45))
+        matches.action_reconcile()
+        self.assertTrue(line.is_reconciled and line_net.is_reconciled)
+        self.assertEqual((by_reference + net).mapped('payment_state'), ['paid', 'paid'])
+        self.assertEqual((by_reference + net).mapped('amount_residual'), [0.0, 0.0])
+        # Credited in USD, the difference with the invoice's rate booked as an exchange gain.
+        counterpart = line.move_id.line_ids.filtered(lambda aml: aml.account_type == 'asset_receivable')
+        self.assertEqual((counterpart.currency_id, counterpart.amount_currency, counterpart.balance),
+                         (usd, -1160.0, -29000.0))
+        receivable = by_reference.line_ids.filtered(lambda aml: aml.account_type == 'asset_receivable')
+        exchange = counterpart.full_reconcile_id.reconciled_line_ids - receivable - counterpart
+        self.assertEqual(exchange.move_id.journal_id, self.company.currency_exchange_journal_id)
+        self.assertAlmostEqual(sum(exchange.mapped('balance')), 29000.0 - 23200.0)
+        writeoffs = line_net.move_id.line_ids.filtered(
+            lambda aml: aml.account_id in (self.isr_account | self.iva_account))
+        self.assertEqual(sorted(round(b, 2) for b in writeoffs.mapped('balance')), [5000.0, 5333.35])
+
     def test_automatic_reconciliation_above_threshold(self):
         invoice = self._services_invoice(self.customer_a)
         line = self._bank_line(f"PAGO {invoice.name}", 11600.0, partner=self.customer_a)

@@ -23,11 +23,17 @@ One line may pay several invoices of one debtor:
 The search is bounded (pairs are indexed by their sum, so at most pool² / 2 sums per size) and
 deterministic (the invoices are taken in the order of their ids).
 
+Invoices in another currency (a USD invoice paid with MXN into an MXN account) are matched at the
+rate of the line's date, given per date and currency (``rates``: company currency per unit): they
+are indexed again, converted, for each date of the lines (the lines are matched date by date), and
+then matched like the others (reference, partner, amount exact or net, several invoices). Without
+a rate for a line's date, the foreign invoices are not candidates for that line.
+
 Everything is indexed once (dictionaries by token, RFC, partner and amount in cents), so 10,000 lines
 against 100,000 invoices take a few seconds.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .withholding import CENT, COMBINATIONS, RATES_BY_CODE, Line, Proposal, propose, to_decimal, withholding_amount
@@ -54,6 +60,7 @@ class Invoice:
     ref: str = ''
     rfc: str = ''
     carries_withholdings: bool = False
+    currency: str = ''  # another currency than the company's: residual and base are in it
 
 
 @dataclass
@@ -62,6 +69,7 @@ class StatementLine:
     label: str
     amount: Decimal
     partner_id: int = 0
+    date: object = None  # the rate of this date converts the foreign invoices
 
 
 @dataclass
@@ -74,6 +82,7 @@ class Match:
     proposal: object = None  # a withholding.Proposal when the amount is net of withholdings
     difference: Decimal = field(default=Decimal(0))  # residual(s) - line amount
     invoice_ids: tuple = ()
+    residual: Decimal = field(default=Decimal(0))  # of the invoices, in the company currency at the line's date
 
     def __post_init__(self):
         if not self.invoice_ids:
@@ -131,28 +140,66 @@ def _key(text):
     return re.sub(r'[^A-Z0-9]', '', normalize(text))
 
 
-class Matcher:
-    """Indexes the open ``invoices`` once; :meth:`match` then answers for each statement line."""
+class _Index:
+    """The invoices by reference key, partner and payable amount."""
 
-    def __init__(self, invoices, tolerance=Decimal('0.01')):
-        self.tolerance = tolerance
+    def __init__(self):
         self.by_key = {}
         self.by_partner = {}
-        self.by_rfc = {}
         self.by_amount = {}
-        self.invoices = {}
+
+    def add(self, invoice, amounts):
+        for text in (invoice.name, invoice.ref):
+            key = _key(text)
+            if len(key) >= 4:
+                self.by_key.setdefault(key, []).append(invoice)
+        self.by_partner.setdefault(invoice.partner_id, []).append(invoice)
+        for amount in amounts:
+            self.by_amount.setdefault(amount, []).append(invoice)
+
+
+class Matcher:
+    """Indexes the open ``invoices`` once; :meth:`match` then answers for each statement line.
+
+    ``rates``: ``{date: {currency: rate}}``, the company currency per unit of each foreign currency
+    of the invoices on each date of the lines.
+    """
+
+    def __init__(self, invoices, tolerance=Decimal('0.01'), rates=None):
+        self.tolerance = tolerance
+        self.rates = rates or {}
+        self.by_rfc = {}
+        self.main = _Index()
+        self.fx = _Index()
+        self.fx_date = None
+        self.foreign = []
         for invoice in invoices:
-            self.invoices[invoice.id] = invoice
-            for text in (invoice.name, invoice.ref):
-                key = _key(text)
-                if len(key) >= 4:
-                    self.by_key.setdefault(key, []).append(invoice)
-            self.by_partner.setdefault(invoice.partner_id, []).append(invoice)
             if invoice.rfc:
                 self.by_rfc.setdefault(invoice.rfc.upper(), set()).add(invoice.partner_id)
-            for amount in self._payable_amounts(invoice):
-                self.by_amount.setdefault(amount, []).append(invoice)
+            if invoice.currency:
+                self.foreign.append(invoice)
+            else:
+                self.main.add(invoice, self._payable_amounts(invoice))
         self.max_key_tokens = 3
+
+    def _use_date(self, date):
+        """Index the foreign invoices converted at the rates of ``date`` (once per date)."""
+        if not self.foreign or date == self.fx_date:
+            return
+        self.fx_date, self.fx = date, _Index()
+        rates = self.rates.get(date, {})
+        for invoice in self.foreign:
+            rate = rates.get(invoice.currency)
+            if rate:
+                converted = replace(invoice, residual=to_decimal(invoice.residual * rate),
+                                    base=to_decimal(invoice.base * rate))
+                self.fx.add(converted, self._payable_amounts(converted))
+
+    def _lookup(self, index, key):
+        """The invoices under ``key`` of the index ``index`` ('by_key', ...), in company and foreign currency."""
+        found = getattr(self.main, index).get(key, ())
+        foreign = getattr(self.fx, index).get(key)
+        return [*found, *foreign] if foreign else found
 
     def _payable_amounts(self, invoice):
         """The amounts that pay ``invoice``: its residual, and its residual net of each withholding combination."""
@@ -171,7 +218,7 @@ class Matcher:
         for size in range(1, self.max_key_tokens + 1):
             for start in range(len(tokens) - size + 1):
                 key = _key(''.join(tokens[start:start + size]))
-                for invoice in self.by_key.get(key, ()):
+                for invoice in self._lookup('by_key', key):
                     found[invoice.id] = invoice
         return list(found.values())
 
@@ -190,6 +237,7 @@ class Matcher:
 
     def match(self, line):
         """The best :class:`Match` of ``line``, or None."""
+        self._use_date(line.date)
         label = normalize(line.label)
         amount = to_decimal(line.amount)
         partners = {line.partner_id} if line.partner_id else set()
@@ -249,7 +297,7 @@ class Matcher:
         """The one set of invoices of the line's debtor(s) that the line pays, found by :func:`find_subsets`."""
         if len(partners) != 1:
             return None
-        pool = sorted(self.by_partner.get(next(iter(partners)), ()), key=lambda inv: inv.id)[:MAX_COMBINATION_POOL]
+        pool = sorted(self._lookup('by_partner', next(iter(partners))), key=lambda inv: inv.id)[:MAX_COMBINATION_POOL]
         if len(pool) < 2:
             return None
         target = _cents(amount)
@@ -278,30 +326,33 @@ class Matcher:
                                   Proposal(lines, total, difference - total), amount)
 
     def _make_several(self, line, invoices, reasons, proposal, amount):
+        residual = sum(invoice.residual for invoice in invoices)
         return Match(line.id, invoices[0].id, sum(POINTS[r] for r in reasons), tuple(reasons), proposal,
-                     sum(invoice.residual for invoice in invoices) - amount, tuple(inv.id for inv in invoices))
+                     residual - amount, tuple(inv.id for inv in invoices), residual)
 
     def _pool(self, partners, amount):
         """The invoices that may be paid by ``amount`` of one of ``partners`` (of anyone when there is none)."""
         if partners:
-            pool = [invoice for partner in partners for invoice in self.by_partner.get(partner, ())]
+            pool = [invoice for partner in partners for invoice in self._lookup('by_partner', partner)]
             if len(pool) <= MAX_POOL_SCAN:
                 return pool
         near = {}
         for delta in (-CENT, Decimal(0), CENT):
-            for invoice in self.by_amount.get(amount + delta, ()):
+            for invoice in self._lookup('by_amount', amount + delta):
                 if not partners or invoice.partner_id in partners:
                     near[invoice.id] = invoice
         return list(near.values())
 
     def _make(self, line, invoice, reasons, proposal, amount):
         return Match(line.id, invoice.id, sum(POINTS[r] for r in reasons), tuple(reasons), proposal,
-                     invoice.residual - amount)
+                     invoice.residual - amount, residual=invoice.residual)
 
     def match_all(self, lines):
         """The matches of ``lines``; an invoice goes to the line with the best confidence only (the first
         line on a tie), and a line paying several invoices only when none of them went to a better line."""
-        found = [match for match in map(self.match, lines) if match]
+        # Date by date, so that the foreign invoices are converted once per date.
+        by_date = sorted(lines, key=lambda line: (str(line.date or ''), line.id))
+        found = [match for match in map(self.match, by_date) if match]
         found.sort(key=lambda m: (-m.confidence, m.line_id))
         taken, result = set(), []
         for match in found:

@@ -158,3 +158,47 @@ class TestSeveralInvoices(TestCase):
             StatementLine(2, 'PAGO INV/2026/00103', Decimal('3480.00'), 10),  # invoice 3, 100 points
         ])
         self.assertEqual([(m.line_id, m.invoice_ids) for m in matches], [(2, (3,))])
+
+
+class TestForeignCurrency(TestCase):
+    """USD invoices paid in MXN: converted at the rate of each line's date."""
+
+    def setUp(self):
+        super().setUp()
+        usd = Invoice(7, 'INV/2026/00700', 70, Decimal('1160.00'), Decimal('1000.00'), '', 'CCC010101CCC', False,
+                      'USD')
+        mxn = _inv(8, 'INV/2026/00800', 80, '5800.00', '5000.00')
+        self.rates = {'2026-06-20': {'USD': Decimal('25')}, '2026-06-21': {'USD': Decimal('20.5')}}
+        self.matcher = Matcher([usd, mxn], rates=self.rates)
+
+    def test_reference_paid_at_the_rate_of_the_line_date(self):
+        match = self.matcher.match(StatementLine(1, 'PAGO INV/2026/00700', Decimal('29000.00'), 0, '2026-06-20'))
+        self.assertEqual((match.invoice_id, match.reasons, match.residual), (7, ('reference', 'exact'),
+                                                                            Decimal('29000.00')))
+        # The next day's rate: 1,160 x 20.5 = 23,780.
+        match = self.matcher.match(StatementLine(2, 'PAGO INV/2026/00700', Decimal('23780.00'), 0, '2026-06-21'))
+        self.assertEqual((match.reasons, match.difference), (('reference', 'exact'), Decimal('0.00')))
+        # The first day's amount on the second day is more than due: matched by its reference only.
+        match = self.matcher.match(StatementLine(3, 'PAGO INV/2026/00700', Decimal('29000.00'), 0, '2026-06-21'))
+        self.assertEqual(match.reasons, ('reference',))
+
+    def test_rfc_net_of_withholdings_converted(self):
+        # Base 25,000 MXN at 25: ISR 2,500 + IVA 2/3 2,666.68.
+        match = self.matcher.match(StatementLine(1, 'SPEI CCC010101CCC', Decimal('23833.32'), 0, '2026-06-20'))
+        self.assertEqual((match.invoice_id, match.reasons), (7, ('partner', 'net')))
+        self.assertEqual(match.proposal.amounts_by_code(),
+                         {'isr_10': Decimal('2500.00'), 'iva_2_3': Decimal('2666.68')})
+
+    def test_no_rate_no_candidate_and_company_currency_unaffected(self):
+        self.assertIsNone(self.matcher.match(StatementLine(1, 'PAGO INV/2026/00700', Decimal('29000'), 0,
+                                                           '2026-07-01')))
+        self.assertEqual(self.matcher.match(StatementLine(2, 'DEPOSITO', Decimal('5800'), 80, '2026-07-01')).invoice_id,
+                         8)
+
+    def test_match_all_converts_date_by_date(self):
+        matches = self.matcher.match_all([
+            StatementLine(2, 'PAGO INV/2026/00700', Decimal('23780.00'), 0, '2026-06-21'),
+            StatementLine(1, 'DEPOSITO', Decimal('5800'), 80, '2026-06-20'),
+        ])
+        self.assertEqual([(m.line_id, m.invoice_id, m.reasons) for m in matches],
+                         [(1, 8, ('partner', 'exact')), (2, 7, ('reference', 'exact'))])
