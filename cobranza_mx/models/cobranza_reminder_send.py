@@ -281,10 +281,9 @@ class CobranzaReminder(models.Model):
             opening = cw.next_opening(window, context.now_utc, tz_name)
             outcomes.defer(self, opening, self.env._("Outside the contact window of the debtor (%(tz)s).", tz=tz_name))
             return None
-        sent = context.sent.get((self[0].partner_id.id, channel, self[0].company_id.id), [])
-        if not cw.cap_allows(sent, context.now_utc, tz_name, policy.reminder_daily_cap):
-            outcomes.defer(self, cw.next_allowed_moment(sent, context.now_utc, tz_name, policy.reminder_daily_cap,
-                                                        window=window),
+        next_allowed = self._next_allowed_by_cap(context, window, tz_name, policy.reminder_daily_cap)
+        if next_allowed:
+            outcomes.defer(self, next_allowed,
                            self.env._("Daily limit of messages for this debtor and channel reached."))
             return None
         leader = self[0]
@@ -342,14 +341,6 @@ class CobranzaReminder(models.Model):
                 message.sudo()[date_field] = opening
                 held |= message
         return held
-
-    def _refuse_forbidden(self, *texts):
-        """Fail these reminders when ``texts`` contain forbidden language; return whether they did."""
-        found = self.env['cobranza.forbidden.term']._find_in(*texts)
-        if found:
-            self._finish('failed', reason=self.env._(
-                "Refused: the message contains forbidden language: %(terms)s", terms=', '.join(found)))
-        return bool(found)
 
     def _cancel_closed(self):
         """Cancel reminders whose invoice is paid or cancelled, pause those excluded from collection;
@@ -432,22 +423,15 @@ class CobranzaReminder(models.Model):
             return None, self.env._("The debtor has no postal address.")
         return ', '.join(filter(None, [partner.street, partner.city, partner.state_id.name, partner.zip])), None
 
-    def _next_allowed_by_cap(self, window, now_utc, tz_name, cap):
-        """None when the daily cap of this debtor and channel allows a message now, else the next moment."""
-        sent = self.env['cobranza.contact.log'].search_fetch([
-            ('partner_id', '=', self[0].partner_id.id), ('channel', '=', self[0].channel),
-            ('company_id', '=', self[0].company_id.id),
-            # An unconfirmed message may have reached the debtor: it counts.
-            ('result', 'in', ('queued', 'sent', UNCONFIRMED_STATE)),
-            ('date', '>=', now_utc.replace(tzinfo=None) - timedelta(days=2)),
-        ], ['date']).mapped('date')
-        if cw.cap_allows(sent, now_utc, tz_name, cap):
-            return None
-        return cw.next_allowed_moment(sent, now_utc, tz_name, cap, window=window)
+    def _next_allowed_by_cap(self, context, window, tz_name, cap):
+        """None when the daily cap of this debtor and channel allows a message now, else the next moment.
 
-    def _defer(self, when_utc, reason):
-        self.write({'state': 'deferred', 'scheduled_at': when_utc.astimezone(pytz.utc).replace(tzinfo=None),
-                    'reason': reason})
+        The messages already sent are those of ``context`` (:meth:`_batch_context`), read once per batch.
+        """
+        sent = context.sent.get((self[0].partner_id.id, self[0].channel, self[0].company_id.id), [])
+        if cw.cap_allows(sent, context.now_utc, tz_name, cap):
+            return None
+        return cw.next_allowed_moment(sent, context.now_utc, tz_name, cap, window=window)
 
     def _finish(self, state, reason=None, provider_message_id=None, log_result=None, text=None):
         if not self:

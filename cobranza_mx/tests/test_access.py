@@ -1,6 +1,5 @@
 from datetime import datetime, timedelta
 
-import pytz
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -183,13 +182,12 @@ class TestAccess(CobranzaCommon):
             'move_id': self.invoice_a.id, 'rule_id': rule.id, 'channel': 'email', 'due_at': now, 'scheduled_at': now,
         })
         window = cw.ContactWindow(start=7.0, end=22.0, weekdays=frozenset(range(7)))
-        now_utc = pytz.utc.localize(now)
         tz = 'America/Mexico_City'
-        self.assertIsNone(reminder._next_allowed_by_cap(window, now_utc, tz, 1),
+        self.assertIsNone(reminder._next_allowed_by_cap(reminder._batch_context(now), window, tz, 1),
                           "a message of another company does not count against this company's cap")
         Log.create({'date': now - timedelta(hours=1), 'company_id': self.company.id,
                     'partner_id': self.customer_a.id, 'channel': 'email', 'result': 'sent'})
-        self.assertTrue(reminder._next_allowed_by_cap(window, now_utc, tz, 1))
+        self.assertTrue(reminder._next_allowed_by_cap(reminder._batch_context(now), window, tz, 1))
 
     def _evidence(self, rule, moves):
         reminder = self.env['cobranza.reminder'].sudo().create({
