@@ -116,7 +116,8 @@ class TestWhatsAppRate(ThroughputCommon):
         # What a batch costs whatever its size (its claim, reading the debtors, rules...) plus a few
         # queries per message; how the chunks of the pool fall varies by a handful of statements.
         self.assertLessEqual(large - small, 8 * 7, f"{small} queries for 8 messages, {large} for 16")
-        self.assertLessEqual(large, small * 1.5, f"{small} queries for 8 messages, {large} for 16")
+        # Twice the messages, less than twice the queries: the batch's own cost is paid once.
+        self.assertLess(large, small * 2, f"{small} queries for 8 messages, {large} for 16")
 
     def test_claims_of_two_workers(self):
         """A debtor's group goes to one worker whole; another worker's debtor is left alone."""
