@@ -60,6 +60,8 @@
         'views/cobranza_menus.xml',
         'security/cobranza_payment_proof_security.xml',
         'data/cobranza_payment_proof_data.xml',
+        'data/mail_template_event_data.xml',
+        'data/cobranza_reminder_event_data.xml',
         'wizards/cobranza_payment_proof_reject_wizard_views.xml',
         'views/cobranza_payment_proof_views.xml',
         'views/cobranza_portal_templates.xml',

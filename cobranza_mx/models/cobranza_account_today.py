@@ -295,6 +295,23 @@ class CobranzaAccount(models.Model):
         return {'type': 'ir.actions.client', 'tag': 'display_notification',
                 'params': {'type': 'success', 'message': self.env._("Statement of account sent.")}}
 
+    def action_cobranza_send_statement_whatsapp(self):
+        """Send the statement of account by WhatsApp through the reminder engine: a message with the
+        debtor's tokenized link to their statement, inside the contact window, logged like any reminder."""
+        self.ensure_one()
+        self.check_access('read')
+        if not self.partner_id.phone:
+            raise UserError(self.env._("%(debtor)s has no phone number.", debtor=self.partner_id.name))
+        reminder = self.env['cobranza.reminder']._queue_statement(self, 'whatsapp')
+        self.sudo().message_post(body=self.env._("Statement of account queued for WhatsApp to %(phone)s.",
+                                                 phone=self.partner_id.phone))
+        window, tz_name = reminder._contact_window()
+        message = self.env._("Statement of account queued: it goes out by WhatsApp now.") \
+            if cw.is_open(window, fields.Datetime.now(), tz_name) else self.env._(
+                "Statement of account queued: the debtor's contact window is closed, it goes out when it opens.")
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'type': 'success', 'message': message}}
+
     # ------------------------------------------------------------------
     # Statement of account
     # ------------------------------------------------------------------

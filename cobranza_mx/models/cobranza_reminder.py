@@ -6,6 +6,8 @@ The reminder's other concepts extend the same model, each in a file of its own:
 window, daily cap, contact log), :mod:`.cobranza_reminder_channels` (e-mail, SMS, letter, WhatsApp)
 and :mod:`.cobranza_reminder_status` (the statuses the provider reports back).
 """
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
@@ -114,6 +116,7 @@ class CobranzaReminder(models.Model):
         rules = self.env['cobranza.reminder.rule'].sudo().search([('policy_id.active', '=', True)])
         for company in self.env['res.company'].sudo().search([('active', '=', True)]):
             self.sudo().with_company(company)._schedule(rules, company, now)
+            self.sudo().with_company(company)._schedule_events(rules, company, now)
         self.env['ir.cron']._commit_progress(0)
         self.sudo()._recover_interrupted(now)
         self.sudo()._send_due(now, commit=True)
@@ -141,8 +144,24 @@ class CobranzaReminder(models.Model):
             'days': str((fields.Date.context_today(self) - oldest_due).days),
             'company': company.name,
             'company_phone': company.phone or company.email or company.name,
-            'portal_url': moves[0].get_base_url() + moves[0].get_portal_url(),
+            'portal_url': self._portal_url(),
+            **self._event_placeholders(env),
         }
+
+    def _portal_url(self):
+        """The link of the message: the debtor's own portal page (tokenized, expiring: their invoices,
+        statement, payment, proofs, promises) when they have a collection account, else the invoice's page."""
+        self.ensure_one()
+        if self.account_id:
+            # The policy of the reminder's rule says how long the link lives (no search per message).
+            days = self.rule_id.policy_id.portal_link_days
+            url = self.account_id._cobranza_portal_url(fields.Datetime.now() + timedelta(days=days))
+            if self.rule_id.trigger == 'statement':
+                # Straight to the statement's PDF.
+                url = url.replace('?token=', '/statement?token=', 1)
+            return url
+        move = self._message_moves()[0]
+        return move.get_base_url() + move.get_portal_url()
 
     def _render_text(self, values=None):
         """The plain text of an SMS or a WhatsApp message."""
@@ -151,7 +170,8 @@ class CobranzaReminder(models.Model):
         if self.channel == 'whatsapp':
             return ' | '.join(values[name.strip()] for name in self._whatsapp_param_names())
         lang = self.partner_id.lang or 'es_MX'
-        body = self.rule_id.with_context(lang=lang).sms_body or self.env._(
+        body = self.rule_id.with_context(lang=lang).sms_body or \
+            self.with_context(lang=lang)._default_event_text() or self.env._(
             "{company}: {partner}, your invoices {invoices} have {amount} due since {due_date}. "
             "Pay to {company} only: {portal_url} Questions: {company_phone}")
         return body.format(**values)

@@ -57,11 +57,11 @@ class CobranzaReminder(models.Model):
     def _queue_emails(self, items, now, outcomes):
         """Queue one e-mail per group, with the PDF of each of its invoices attached."""
         pdfs = self.env['account.move']._cobranza_invoice_pdfs(
-            self.browse([r.id for item in items for r in item.group]).move_id)
-        default_template = self.env.ref('cobranza_mx.mail_template_reminder')
+            self.browse([r.id for item in items for r in item.group if r._attaches_invoice_pdfs()]).move_id)
         by_template = defaultdict(list)
         for item in items:
-            by_template[item.group[0].rule_id.mail_template_id or default_template].append(item)
+            leader = item.group[0]
+            by_template[leader.rule_id.mail_template_id or leader._default_email_template()].append(item)
         terms = self.env['cobranza.forbidden.term'].sudo().search([('active', '=', True)]).mapped('term')
         for template, template_items in by_template.items():
             leaders = [item.group[0].id for item in template_items]
@@ -74,7 +74,8 @@ class CobranzaReminder(models.Model):
                 if item.group._forbidden_outcome(outcomes, terms, mail.subject or '', mail.body_html or ''):
                     refused |= mail
                     continue
-                attachment_rows += [(mail.mail_message_id.id, pdfs[move.id]) for move in item.group.move_id]
+                attachment_rows += [(mail.mail_message_id.id, pdfs[move.id]) for move in item.group.move_id
+                                    if move.id in pdfs]
                 outcomes.set(item.group, mail_id=mail.id)
                 outcomes.finish(item.group, 'sent', log_result='queued', text=str(mail.body_html or ''))
             sent = [(mail.id, item.recipient) for item, mail in zip(template_items, mails, strict=True)

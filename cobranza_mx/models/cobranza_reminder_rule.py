@@ -10,12 +10,26 @@ CHANNELS = [
 ]
 
 # What decides when a rule wants a reminder: changing one plans its policy's invoices again.
-PLANNING_FIELDS = frozenset({'active', 'policy_id', 'offset_hours', 'repeat_interval_hours', 'repeat_max',
+PLANNING_FIELDS = frozenset({'active', 'policy_id', 'trigger', 'offset_hours', 'repeat_interval_hours', 'repeat_max',
                              'stage_ids', 'min_amount', 'channel_email', 'channel_sms', 'channel_whatsapp',
                              'channel_letter', 'company_id'})
 
 # Placeholders of SMS texts and WhatsApp template parameters.
-PLACEHOLDERS = ('partner', 'invoices', 'amount', 'due_date', 'company', 'company_phone', 'portal_url', 'days')
+PLACEHOLDERS = ('partner', 'invoices', 'amount', 'due_date', 'company', 'company_phone', 'portal_url', 'days',
+                'promise_amount', 'promise_date', 'visit_date', 'visit_time')
+
+# What a rule's moment is counted from. Invoice rules are planned per invoice (its due date); the
+# others per event (the promise's date, the confirmed visit's day) or on demand (the statement).
+TRIGGER_INVOICE = 'invoice_due'
+TRIGGER_PROMISE = 'promise_date'
+TRIGGER_VISIT = 'visit'
+TRIGGER_STATEMENT = 'statement'
+TRIGGERS = [
+    (TRIGGER_INVOICE, 'Invoice due date'),
+    (TRIGGER_PROMISE, 'Promise to pay date'),
+    (TRIGGER_VISIT, 'Confirmed field visit'),
+    (TRIGGER_STATEMENT, 'Statement of account (on demand)'),
+]
 
 
 class CobranzaReminderRule(models.Model):
@@ -34,9 +48,16 @@ class CobranzaReminderRule(models.Model):
     company_id = fields.Many2one(related='policy_id.company_id', store=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    trigger = fields.Selection(
+        TRIGGERS, string="Counted From", required=True, default=TRIGGER_INVOICE, index=True,
+        help="Invoice due date: every open invoice of the policy. Promise to pay date: the day before an open "
+             "promise falls due (offset -24), for instance. Confirmed field visit: the debtor is told of the "
+             "visit when it is confirmed and before its day. Statement of account: sent when a user asks for "
+             "it from the account.")
     offset_hours = fields.Integer(
         string="Offset (hours)", required=True, default=0,
-        help="Hours from the due date: -48 is two days before it, 24 one day after it.")
+        help="Hours from the due date (or the promise's date, the visit's day), at 09:00 of the debtor: -48 is "
+             "two days before it, 24 one day after it.")
     repeat_interval_hours = fields.Integer(
         string="Repeat Every (hours)", help="0: once. 168: every week while the invoice is open.")
     repeat_max = fields.Integer(string="Maximum Repetitions", default=0,
@@ -54,7 +75,8 @@ class CobranzaReminderRule(models.Model):
         default=lambda self: self.env.ref('cobranza_mx.mail_template_reminder', raise_if_not_found=False))
     sms_body = fields.Text(
         string="SMS Text", translate=True,
-        help="Placeholders: {partner} {invoices} {amount} {due_date} {days} {company} {company_phone} {portal_url}")
+        help="Placeholders: {partner} {invoices} {amount} {due_date} {days} {company} {company_phone} {portal_url}; "
+             "promise rules also {promise_amount} {promise_date}, visit rules {visit_date} {visit_time}.")
     whatsapp_template = fields.Char(string="WhatsApp Template", help="Name of the approved template.")
     whatsapp_language = fields.Char(string="WhatsApp Language", default='es_MX')
     whatsapp_params = fields.Char(
@@ -108,6 +130,16 @@ class CobranzaReminderRule(models.Model):
     @api.model
     def _compliance_langs(self):
         return [code for code, _name in self.env['res.lang'].get_installed()]
+
+    @api.onchange('trigger')
+    def _onchange_trigger(self):
+        """An event's rule gets its event's e-mail template (the invoice one lists invoices)."""
+        xmlid = {
+            TRIGGER_PROMISE: 'cobranza_mx.mail_template_reminder_promise',
+            TRIGGER_VISIT: 'cobranza_mx.mail_template_reminder_visit',
+            TRIGGER_STATEMENT: 'cobranza_mx.mail_template_reminder_statement',
+        }.get(self.trigger, 'cobranza_mx.mail_template_reminder')
+        self.mail_template_id = self.env.ref(xmlid, raise_if_not_found=False)
 
     def _channels(self):
         self.ensure_one()

@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from ..tools import contact_window as cw
 from ..tools.reminder_schedule import next_reminder_moment, reminder_occurrence
+from .cobranza_reminder_rule import TRIGGER_INVOICE
 
 # Invoices planned per statement.
 PLAN_BATCH = 10000
@@ -34,7 +35,8 @@ class CobranzaReminder(models.Model):
         invoice's next moment, one statement each per batch.
         """
         by_policy = defaultdict(list)
-        for rule in rules.filtered(lambda r: (not r.company_id or r.company_id == company) and r._channels()):
+        for rule in rules.filtered(lambda r: (not r.company_id or r.company_id == company) and r._channels()
+                                   and r.trigger == TRIGGER_INVOICE):
             by_policy[rule.policy_id.id].append(rule)
         self.env.flush_all()
         created = []

@@ -22,7 +22,7 @@ from odoo.tools import SQL
 from ..tools import contact_window as cw
 from ..tools.compliance import find_forbidden
 from .cobranza_reminder import PENDING_STATES, UNCONFIRMED_STATE
-from .cobranza_reminder_rule import CHANNELS
+from .cobranza_reminder_rule import CHANNELS, TRIGGER_INVOICE
 
 _logger = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class CobranzaReminder(models.Model):
             return 0, []
         context = pending._batch_context(now)
         ready = defaultdict(list)
-        groups = pending.grouped(lambda r: (r.partner_id.id, r.channel)).values()
+        groups = pending.grouped(lambda r: r._group_key()).values()
         for group in groups:
             try:
                 item = group._check_group(now, context, outcomes)
@@ -345,13 +345,15 @@ class CobranzaReminder(models.Model):
     def _cancel_closed(self):
         """Cancel reminders whose invoice is paid or cancelled, pause those excluded from collection;
         return the others. The invoice's own hook (:meth:`_stop_for_moves`) normally did it already."""
-        closed = self.filtered(lambda r: not r.move_id._cobranza_is_open())
+        events = self.filtered(lambda r: r.rule_id.trigger != TRIGGER_INVOICE)
+        invoices = self - events
+        closed = invoices.filtered(lambda r: not r.move_id._cobranza_is_open())
         closed._stop('paid')
-        paused = (self - closed).filtered(lambda r: r.move_id.cobranza_excluded)
+        paused = (invoices - closed).filtered(lambda r: r.move_id.cobranza_excluded)
         paused._stop('excluded')
-        promised = (self - closed - paused).filtered(lambda r: r.move_id.cobranza_promise_open)
+        promised = (invoices - closed - paused).filtered(lambda r: r.move_id.cobranza_promise_open)
         promised._stop('promise')
-        return self - closed - paused - promised
+        return (invoices - closed - paused - promised) | events._cancel_stale_events()
 
     @api.model
     def _stop_for_moves(self, moves, reason_code):
@@ -359,9 +361,12 @@ class CobranzaReminder(models.Model):
 
         The one hook of everything that ends or suspends the collection of an invoice: payment,
         credit note, cancellation (cancel), exclusion from collection, dispute (pause), and later
-        promises and agreements. ``reason_code`` is a key of :meth:`_stop_reasons`.
+        promises and agreements. ``reason_code`` is a key of :meth:`_stop_reasons`. Only invoice
+        reminders: an event's (a promise's eve, a visit, a statement) follows its event
+        (:meth:`_cancel_stale_events`).
         """
-        reminders = self.sudo().search([('move_id', 'in', moves.ids), ('state', 'in', PENDING_STATES)])
+        reminders = self.sudo().search([('move_id', 'in', moves.ids), ('state', 'in', PENDING_STATES),
+                                        ('trigger', '=', TRIGGER_INVOICE)])
         reminders._stop(reason_code)
         return reminders
 
@@ -381,6 +386,7 @@ class CobranzaReminder(models.Model):
             'cancelled': ('cancelled', self.env._("The invoice is paid or cancelled.")),
             'excluded': ('paused', None),
             'promise': ('paused', self.env._("The debtor promised to pay: paused until the promise is settled.")),
+            'event_over': ('cancelled', self.env._("The promise is settled or the visit is no longer due.")),
         }
 
     def _stop(self, reason_code):
@@ -457,7 +463,7 @@ class CobranzaReminder(models.Model):
         now = fields.Datetime.now()
         local = pytz.utc.localize(now).astimezone(pytz.timezone(tz_name))
         template = {
-            'email': self.rule_id.mail_template_id.name,
+            'email': (self.rule_id.mail_template_id or self._default_email_template()).name,
             'whatsapp': self.rule_id.whatsapp_template,
             'letter': self.env._("Reminder letter"),
         }.get(self.channel) or self.rule_id.name

@@ -84,6 +84,14 @@ class ReminderCommon(CobranzaCommon):
         cls.rule_due = cls.env.ref('cobranza_mx.reminder_rule_due')
         cls.rule_weekly = cls.env.ref('cobranza_mx.reminder_rule_plus_168')
 
+    def _start_whatsapp_server(self, server_class=FakeWhatsAppServer):
+        """A local Cloud API server for the company's WhatsApp number, stopped after the test."""
+        server = server_class(token='test-token', phone_number_id='1098765432', app_secret='app-secret')
+        server.start()
+        self.addCleanup(server.stop)
+        self.company.cobranza_whatsapp_api_url = server.url
+        return server
+
     def _open_invoice(self, partner, due, amount=1000.0):
         invoice = self._invoice(partner, due, amount=amount, invoice_date=due - timedelta(days=30))
         self._run(due - timedelta(days=10))
@@ -749,10 +757,7 @@ class TestWhatsAppWebhook(ReminderCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.server = FakeWhatsAppServer(token='test-token', phone_number_id='1098765432', app_secret='app-secret')
-        self.server.start()
-        self.addCleanup(self.server.stop)
-        self.company.cobranza_whatsapp_api_url = self.server.url
+        self.server = self._start_whatsapp_server()
         self.rule_email_48.write({'active': True, 'channel_email': False, 'channel_whatsapp': True})
 
     def test_verification_challenge(self):
