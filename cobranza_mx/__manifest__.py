@@ -65,5 +65,6 @@
         'wizards/cobranza_payment_proof_reject_wizard_views.xml',
         'views/cobranza_payment_proof_views.xml',
         'views/cobranza_portal_templates.xml',
+        'data/res_users_home_data.xml',
     ],
 }

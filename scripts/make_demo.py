@@ -84,6 +84,7 @@ def build(env):
     if withholdings:
         print(f'Payments and withholdings: {withholdings}')
     print(*env['cobranza.proof.demo']._generate(company, today), sep='\n')
+    _setup_event_reminders(env, company, users)
     print(f'Built in {time.monotonic() - started:.1f} s')
     print('Demo logins (login / password):')
     for user in users:
@@ -179,6 +180,46 @@ def _setup_collector_day(env, company, users):
         for state, count in Promise._read_group([('collector_id', '=', collector.id)], ['state'], ['__count']):
             counts[state] = counts.get(state, 0) + count
     print('Promises to pay: ' + ', '.join(f'{state} {count}' for state, count in sorted(counts.items())))
+
+
+
+def _setup_event_reminders(env, company, users):
+    """Reminders of events: a promise due tomorrow is reminded today, confirmed visits are announced, and a
+    statement of account waits for the WhatsApp cron."""
+    from datetime import timedelta  # noqa: PLC0415 (the shell script keeps its imports with their use)
+
+    from odoo import fields  # noqa: PLC0415
+
+    Reminder = env['cobranza.reminder'].sudo().with_company(company)
+    if Reminder.search_count([('company_id', '=', company.id), ('trigger', '!=', 'invoice_due')], limit=1):
+        print('Event reminders exist already: kept as they are.')
+        return
+    today = date.today()
+    collector = users.filtered(lambda u: u.login == 'collector2')[:1]
+    account = env['cobranza.account'].search([
+        ('company_id', '=', company.id), ('collector_id', '=', collector.id), ('in_today', '=', True),
+        ('promise_ids', '=', False), ('partner_id.email', '!=', False)], order='work_order', limit=1)
+    invoice = account.invoice_ids.sorted('invoice_date_due')[:1]
+    if invoice:
+        env['cobranza.promise'].with_user(collector).create({
+            'account_id': account.id, 'move_ids': [(6, 0, invoice.ids)], 'channel': 'call_out',
+            'amount': invoice.currency_id.round(invoice.amount_residual_signed * 0.6),
+            'date': today + timedelta(days=1)})
+    now = fields.Datetime.now()
+    rules = env['cobranza.reminder.rule'].sudo().search([('policy_id.active', '=', True)])
+    planned = Reminder._schedule_events(rules, company, now)
+    Reminder._send_due(now)
+    statement = env['cobranza.account'].search([
+        ('company_id', '=', company.id), ('partner_id.phone', '!=', False), ('invoice_ids', '!=', False)], limit=1)
+    if statement:
+        Reminder._queue_statement(statement, 'whatsapp')
+    planned.invalidate_recordset()
+    by_kind = {}
+    for reminder in planned:
+        key = f"{reminder.trigger} {reminder.state}"
+        by_kind[key] = by_kind.get(key, 0) + 1
+    print('Event reminders: ' + (', '.join(f'{key} {count}' for key, count in sorted(by_kind.items())) or 'none due')
+          + (f'; statement of account of {statement.partner_id.name} queued for WhatsApp' if statement else ''))
 
 
 if __name__ == '__main__':

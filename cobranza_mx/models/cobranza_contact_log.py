@@ -6,6 +6,7 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .cobranza_reminder_reason import reason_text
 from .cobranza_reminder_rule import CHANNELS
 from .cobranza_visit import VISIT_RESULTS
 
@@ -57,7 +58,17 @@ class CobranzaContactLog(models.Model):
     body_hash = fields.Char(string="SHA-256 of the Text", readonly=True)
     provider_message_id = fields.Char(string="Provider Message ID", readonly=True, index='btree_not_null')
     result = fields.Selection(LOG_RESULTS, required=True, readonly=True)
-    detail = fields.Char(readonly=True)
+    detail = fields.Char(string="Note", readonly=True)
+    # The reminder engine's reasons are codes, shown in the reader's language (cobranza_reminder_reason.py).
+    reason_code = fields.Char(readonly=True)
+    reason_args = fields.Json(readonly=True)
+    detail_text = fields.Char(string="Detail", compute='_compute_detail_text')
+
+    @api.depends_context('lang')
+    @api.depends('detail', 'reason_code', 'reason_args')
+    def _compute_detail_text(self):
+        for log in self:
+            log.detail_text = reason_text(self.env, log.reason_code, log.reason_args) or log.detail
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -98,7 +109,7 @@ class CobranzaContactLog(models.Model):
         workbook = xlsxwriter.Workbook(output, {'in_memory': True})
         sheet = workbook.add_worksheet(self.env._("Contact log"))
         bold = workbook.add_format({'bold': True})
-        columns = ['date', 'local_time', 'partner_id', 'channel', 'recipient', 'result', 'detail', 'template',
+        columns = ['date', 'local_time', 'partner_id', 'channel', 'recipient', 'result', 'detail_text', 'template',
                    'provider_message_id', 'user_id', 'rule_id', 'move_ids', 'body', 'body_hash', 'company_id']
         for col, name in enumerate(columns):
             sheet.write(0, col, self._fields[name]._description_string(self.env), bold)

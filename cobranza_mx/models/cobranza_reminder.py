@@ -12,6 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
+from .cobranza_reminder_reason import NO_REASON, because, reason_text
 from .cobranza_reminder_rule import CHANNELS
 
 REMINDER_STATES = [
@@ -55,7 +56,10 @@ class CobranzaReminder(models.Model):
     due_at = fields.Datetime(string="Moment", required=True, readonly=True)
     scheduled_at = fields.Datetime(string="Next Attempt", required=True, readonly=True, index=True)
     state = fields.Selection(REMINDER_STATES, default='scheduled', required=True, readonly=True, index=True)
-    reason = fields.Char(readonly=True, help="Why it was deferred, skipped, cancelled or failed.")
+    # Why it was deferred, skipped, paused, cancelled or failed: a code, shown in the reader's language.
+    reason_code = fields.Char(readonly=True, index='btree_not_null')
+    reason_args = fields.Json(readonly=True)
+    reason = fields.Char(compute='_compute_reason', help="Why it was deferred, skipped, cancelled or failed.")
     attempt_count = fields.Integer(readonly=True)
     recipient = fields.Char(readonly=True)
     provider_message_id = fields.Char(readonly=True, index='btree_not_null')
@@ -75,6 +79,12 @@ class CobranzaReminder(models.Model):
     _reminder_uniq = models.Constraint(
         'UNIQUE(move_id, rule_id, channel, occurrence)',
         'A reminder is sent once per invoice, rule, channel and occurrence.')
+
+    @api.depends_context('lang')
+    @api.depends('reason_code', 'reason_args')
+    def _compute_reason(self):
+        for reminder in self:
+            reminder.reason = reason_text(self.env, reminder.reason_code, reminder.reason_args)
 
     @api.depends('rule_id', 'channel', 'move_id')
     def _compute_display_name(self):
@@ -99,10 +109,8 @@ class CobranzaReminder(models.Model):
         now = fields.Datetime.now()
         for reminder in self.sudo().filtered(lambda r: r.leader_id not in self):
             group = reminder | reminder.search([('leader_id', '=', reminder.id), ('state', '=', UNCONFIRMED_STATE)])
-            group.write({'state': 'scheduled', 'scheduled_at': now, 'reason': False})
-            reminder._log('retry', reminders=group, detail=self.env._(
-                "Resent by hand by %(user)s: the provider never confirmed the first attempt.",
-                user=self.env.user.name))
+            group.write({'state': 'scheduled', 'scheduled_at': now, **NO_REASON})
+            reminder._log('retry', reminders=group, detail=because('resent', user=self.env.user.name))
         self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').sudo()._trigger()
         return True
 

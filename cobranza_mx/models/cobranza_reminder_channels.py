@@ -19,6 +19,7 @@ from odoo.tools import SQL
 from ..tools.whatsapp import PermanentProviderError, TransientProviderError, UnknownOutcomeError, backoff_seconds
 from ..tools.whatsapp_batch import LATE_TOLERANCE, ConcurrentSender, Job, clock, is_throttled, slot_interval
 from .cobranza_reminder import UNCONFIRMED_STATE
+from .cobranza_reminder_reason import because, provider_reason, reason_values
 
 _logger = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ class CobranzaReminder(models.Model):
                         self._queue_emails([item], now, outcomes)
                 except Exception as error:  # pylint: disable=broad-exception-caught
                     _logger.exception("Collection reminders %s could not be sent", item.group.ids)
-                    outcomes.finish(item.group, 'failed', self.env._(
-                        "Could not be sent: %(error)s", error=str(error) or type(error).__name__))
+                    outcomes.finish(item.group, 'failed', because('error', error=str(error) or type(error).__name__))
 
     def _queue_emails(self, items, now, outcomes):
         """Queue one e-mail per group, with the PDF of each of its invoices attached."""
@@ -144,11 +144,10 @@ class CobranzaReminder(models.Model):
             sendable = []
             for item in company_items:
                 if not (company.cobranza_whatsapp_token and company.cobranza_whatsapp_phone_number_id):
-                    outcomes.finish(item.group, 'skipped', self.env._(
-                        "WhatsApp is not configured for %(company)s.", company=company.name))
+                    outcomes.finish(item.group, 'skipped', because('whatsapp_not_configured', company=company.name))
                 elif not item.group[0].rule_id.whatsapp_template:
-                    outcomes.finish(item.group, 'failed', self.env._(
-                        "The rule %(rule)s has no WhatsApp template.", rule=item.group[0].rule_id.name))
+                    outcomes.finish(item.group, 'failed', because('no_whatsapp_template',
+                                                                 rule=item.group[0].rule_id.name))
                 else:
                     sendable.append(item)
             if sendable:
@@ -246,31 +245,26 @@ class CobranzaReminder(models.Model):
                 self._whatsapp_pause(leader.company_id.cobranza_whatsapp_phone_number_id,
                                      error.retry_after or THROTTLE_PAUSE_SECONDS)
             if not throttled and attempts >= MAX_ATTEMPTS:
-                outcomes.finish(group, 'failed', self.env._(
-                    "Provider unavailable after %(count)s attempts: %(error)s", count=attempts, error=error))
+                outcomes.finish(group, 'failed', because('provider_unavailable', count=attempts, error=error))
                 return
             # Throttling is "not now", never a failure: its backoff stops growing at an hour.
             delay = backoff_seconds(min(attempts, MAX_ATTEMPTS), error.retry_after, jitter=0.2, key=leader.id)
             retry_at = now + timedelta(seconds=delay)
-            outcomes.set(group, state='scheduled', scheduled_at=retry_at, reason=str(error), sending_since=None,
-                         claimed_at=None)
-            outcomes.log(group, 'retry', detail=self.env._("%(error)s Next attempt at %(when)s UTC.", error=error,
-                                                           when=fields.Datetime.to_string(retry_at)),
+            outcomes.set(group, state='scheduled', scheduled_at=retry_at, sending_since=None, claimed_at=None,
+                         **reason_values(provider_reason(error)))
+            outcomes.log(group, 'retry', detail=because('retry', error=error, when=fields.Datetime.to_string(retry_at)),
                          text=item.text)
         elif isinstance(error, PermanentProviderError):
-            outcomes.finish(group, 'failed', self.env._("Rejected by the provider: %(error)s", error=error),
-                            text=item.text)
+            outcomes.finish(group, 'failed', because('rejected', error=error), text=item.text)
         elif isinstance(error, UnknownOutcomeError):
             # The provider may have it: a retry could send it twice. Its status webhook settles it.
-            outcomes.finish(group, UNCONFIRMED_STATE, self.env._(
-                "Outcome unknown, not sent again automatically: %(error)s", error=error), text=item.text)
+            outcomes.finish(group, UNCONFIRMED_STATE, because('outcome_unknown', error=error), text=item.text)
         else:
             # Whatever it is, the request may have reached the provider: never "failed", which would
             # invite a resend.
             _logger.error("Collection reminders %s: error around the provider call: %r", group.ids, error)
-            outcomes.finish(group, UNCONFIRMED_STATE, self.env._(
-                "Error while sending, the provider may have the message: %(error)s",
-                error=str(error) or type(error).__name__), text=item.text)
+            outcomes.finish(group, UNCONFIRMED_STATE, because('send_error', error=str(error) or type(error).__name__),
+                            text=item.text)
 
     def _whatsapp_reserve(self, phone_number_id, count, interval):
         """Reserve ``count`` consecutive slots of ``interval`` seconds for ``phone_number_id``.

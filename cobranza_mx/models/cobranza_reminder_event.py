@@ -28,7 +28,8 @@ EVENT_STALE_HOURS = 36
 class CobranzaReminder(models.Model):
     _inherit = 'cobranza.reminder'
 
-    trigger = fields.Selection(related='rule_id.trigger', store=True, string="Counted From")
+    # Not stored: the planner inserts invoice reminders in SQL; searching it joins the rule.
+    trigger = fields.Selection(related='rule_id.trigger', string="Counted From")
     promise_id = fields.Many2one('cobranza.promise', string="Promise to Pay", readonly=True,
                                  index='btree_not_null', ondelete='cascade')
     visit_id = fields.Many2one('cobranza.visit', string="Field Visit", readonly=True, index='btree_not_null',

@@ -10,6 +10,7 @@ and the others go out. Nothing is ever sent twice automatically: a WhatsApp mess
 unknown, or left "sending" by a killed process, becomes "unconfirmed" until the provider's status
 webhook settles it or a supervisor resends it by hand.
 """
+import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -22,7 +23,8 @@ from odoo.tools import SQL
 from ..tools import contact_window as cw
 from ..tools.compliance import find_forbidden
 from .cobranza_reminder import PENDING_STATES, UNCONFIRMED_STATE
-from .cobranza_reminder_rule import CHANNELS, TRIGGER_INVOICE
+from .cobranza_reminder_reason import NO_REASON, Reason, because, reason_values
+from .cobranza_reminder_rule import TRIGGER_INVOICE
 
 _logger = logging.getLogger(__name__)
 
@@ -41,11 +43,26 @@ CLAIM_LOCK_BASE = 0x636F62
 
 # Columns an Outcomes row may set, with their PostgreSQL types.
 OUTCOME_COLUMNS = {
-    'state': 'varchar', 'reason': 'varchar', 'scheduled_at': 'timestamp', 'attempt_count': 'int4',
+    'state': 'varchar', 'reason_code': 'varchar', 'reason_args': 'jsonb', 'scheduled_at': 'timestamp',
+    'attempt_count': 'int4',
     'recipient': 'varchar', 'provider_message_id': 'varchar', 'sent_at': 'timestamp',
     'sending_since': 'timestamp', 'claimed_at': 'timestamp', 'leader_id': 'int4', 'mail_id': 'int4',
     'sms_id': 'int4',
 }
+
+
+def _log_detail(detail):
+    """The contact log's values of ``detail``: a :class:`Reason` as its code, a text as it is."""
+    if isinstance(detail, Reason):
+        return {**detail.values(), 'detail': False}
+    return {'detail': detail or False}
+
+
+def _sql_value(column, value):
+    """``value`` as the parameter of its column (JSON columns get their text)."""
+    if OUTCOME_COLUMNS[column] == 'jsonb' and value is not None:
+        return json.dumps(value)
+    return value
 
 
 class BatchContext(NamedTuple):
@@ -80,7 +97,7 @@ class Outcomes:
             self.values.setdefault(reminder_id, {}).update(values)
 
     def finish(self, group, state, reason=None, provider_message_id=None, log_result=None, text=None):
-        values = {'state': state, 'reason': reason or None}
+        values = {'state': state, **reason_values(reason)}
         if provider_message_id:
             values['provider_message_id'] = provider_message_id
         if state in ('sent', 'delivered', 'read'):
@@ -96,7 +113,7 @@ class Outcomes:
 
     def defer(self, group, when_utc, reason):
         self.set(group, state='deferred', scheduled_at=when_utc.astimezone(pytz.utc).replace(tzinfo=None),
-                 reason=reason)
+                 **reason_values(reason))
 
     def flush(self):
         by_columns = defaultdict(list)
@@ -105,7 +122,7 @@ class Outcomes:
         for columns, rows in by_columns.items():
             placeholders = ', '.join(['%s::int4'] + [f'%s::{OUTCOME_COLUMNS[column]}' for column in columns])
             values_sql = SQL(', ').join(
-                SQL(f'({placeholders})', reminder_id, *[values[column] for column in columns])
+                SQL(f'({placeholders})', reminder_id, *[_sql_value(column, values[column]) for column in columns])
                 for reminder_id, values in rows)
             assignments = SQL(', ').join(SQL('%s = v.%s', SQL.identifier(column), SQL.identifier(column))
                                          for column in columns)
@@ -147,9 +164,7 @@ class CobranzaReminder(models.Model):
         ])
         for leader in stale.filtered(lambda r: r.leader_id not in stale):
             group = stale.filtered(lambda r, leader=leader: leader in (r, r.leader_id))
-            group._finish(UNCONFIRMED_STATE, reason=self.env._(
-                "Interrupted while sending: the provider may have the message. It is not sent again "
-                "automatically; its status settles it, or a supervisor resends it."))
+            group._finish(UNCONFIRMED_STATE, reason=because('interrupted'))
         return stale
 
     @api.model
@@ -241,8 +256,7 @@ class CobranzaReminder(models.Model):
             except Exception as error:  # pylint: disable=broad-exception-caught
                 # One debtor's error, whatever it is, must not stop the others (as a cron's records).
                 _logger.exception("Collection reminders %s could not be checked", group.ids)
-                outcomes.finish(group, 'failed', self.env._("Could not be sent: %(error)s",
-                                                            error=str(error) or type(error).__name__))
+                outcomes.finish(group, 'failed', because('error', error=str(error) or type(error).__name__))
                 continue
             if item:
                 ready[item.group[0].channel].append(item)
@@ -279,12 +293,11 @@ class CobranzaReminder(models.Model):
         window, tz_name = self[0]._contact_window()
         if not cw.is_open(window, context.now_utc, tz_name):
             opening = cw.next_opening(window, context.now_utc, tz_name)
-            outcomes.defer(self, opening, self.env._("Outside the contact window of the debtor (%(tz)s).", tz=tz_name))
+            outcomes.defer(self, opening, because('outside_window', tz=tz_name))
             return None
         next_allowed = self._next_allowed_by_cap(context, window, tz_name, policy.reminder_daily_cap)
         if next_allowed:
-            outcomes.defer(self, next_allowed,
-                           self.env._("Daily limit of messages for this debtor and channel reached."))
+            outcomes.defer(self, next_allowed, because('daily_cap'))
             return None
         leader = self[0]
         if len(self) > 1:
@@ -304,8 +317,7 @@ class CobranzaReminder(models.Model):
         for text in texts:
             found += [term for term in find_forbidden(text, terms) if term not in found]
         if found:
-            outcomes.finish(self, 'failed', self.env._(
-                "Refused: the message contains forbidden language: %(terms)s", terms=', '.join(found)))
+            outcomes.finish(self, 'failed', because('forbidden', terms=', '.join(found)))
         return bool(found)
 
     def _contact_window(self):
@@ -376,33 +388,31 @@ class CobranzaReminder(models.Model):
         reminders = self.sudo().search([('move_id', 'in', moves.ids), ('state', '=', 'paused')])
         now = fields.Datetime.now()
         for reminder in reminders:
-            reminder.write({'state': 'scheduled', 'scheduled_at': max(reminder.scheduled_at, now), 'reason': False})
+            reminder.write({'state': 'scheduled', 'scheduled_at': max(reminder.scheduled_at, now), **NO_REASON})
         return reminders
 
     def _stop_reasons(self):
         """{reason code: (state, translated reason)} of :meth:`_stop`."""
         return {
-            'paid': ('cancelled', self.env._("The invoice is paid or cancelled.")),
-            'cancelled': ('cancelled', self.env._("The invoice is paid or cancelled.")),
+            'paid': ('cancelled', because('paid')),
+            'cancelled': ('cancelled', because('paid')),
             'excluded': ('paused', None),
-            'promise': ('paused', self.env._("The debtor promised to pay: paused until the promise is settled.")),
-            'event_over': ('cancelled', self.env._("The promise is settled or the visit is no longer due.")),
+            'promise': ('paused', because('promise')),
+            'event_over': ('cancelled', because('event_over')),
         }
 
     def _stop(self, reason_code):
         """Cancel or pause these reminders, one contact log row per debtor and channel."""
         if not self:
             return
-        state, reason = self._stop_reasons()[reason_code]
+        state, stop_reason = self._stop_reasons()[reason_code]
         if reason_code == 'excluded':
             for reminder in self:
-                move = reminder.move_id
-                label = dict(move._fields['cobranza_exclusion_reason']._description_selection(self.env)).get(
-                    move.cobranza_exclusion_reason, '')
-                reminder._finish('paused', reason=self.env._("Excluded from collection: %(reason)s", reason=label))
+                reminder._finish('paused', reason=because('excluded',
+                                                         reason=reminder.move_id.cobranza_exclusion_reason or ''))
             return
         for reminders in self.grouped(lambda r: (r.partner_id, r.channel)).values():
-            reminders._finish(state, reason=reason)
+            reminders._finish(state, reason=stop_reason)
 
     # One return per skip reason, in the order they are checked: clearer than nesting them.
     def _recipient(self):  # pylint: disable=too-many-return-statements
@@ -410,23 +420,22 @@ class CobranzaReminder(models.Model):
         partner = self[0].partner_id
         channel = self[0].channel
         if partner[f'cobranza_optout_{channel}']:
-            return None, self.env._("The debtor opted out of this channel.")
+            return None, because('opted_out')
         preferred = partner.cobranza_preferred_channel
         if preferred and preferred != channel and self[0].rule_id[f'channel_{preferred}'] \
                 and not partner[f'cobranza_optout_{preferred}']:
-            return None, self.env._("The debtor prefers another channel (%(channel)s).",
-                                    channel=dict(CHANNELS)[preferred])
+            return None, because('other_channel', channel=preferred)
         if channel == 'email':
             if not partner.email:
-                return None, self.env._("The debtor has no e-mail address.")
+                return None, because('no_email')
             return partner.email, None
         if channel in ('sms', 'whatsapp'):
             if not partner.cobranza_phone_e164:
-                return None, self.env._("Invalid phone number %(phone)s: %(reason)s", phone=partner.phone or '',
-                                        reason=partner.cobranza_phone_error or 'empty')
+                return None, because('invalid_phone', phone=partner.phone or '',
+                                    reason=partner.cobranza_phone_error or 'empty')
             return partner.cobranza_phone_e164, None
         if not (partner.street and partner.city):
-            return None, self.env._("The debtor has no postal address.")
+            return None, because('no_address')
         return ', '.join(filter(None, [partner.street, partner.city, partner.state_id.name, partner.zip])), None
 
     def _next_allowed_by_cap(self, context, window, tz_name, cap):
@@ -442,7 +451,7 @@ class CobranzaReminder(models.Model):
     def _finish(self, state, reason=None, provider_message_id=None, log_result=None, text=None):
         if not self:
             return
-        vals = {'state': state, 'reason': reason or False}
+        vals = {'state': state, **reason_values(reason)}
         if provider_message_id:
             vals['provider_message_id'] = provider_message_id
         if state in ('sent', 'delivered', 'read'):
@@ -483,5 +492,5 @@ class CobranzaReminder(models.Model):
             'body': text,
             'provider_message_id': provider_message_id or self.provider_message_id,
             'result': result,
-            'detail': detail,
+            **_log_detail(detail),
         }

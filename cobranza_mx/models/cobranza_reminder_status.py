@@ -3,6 +3,8 @@ import logging
 
 from odoo import api, models
 
+from .cobranza_reminder_reason import because, provider_reason
+
 _logger = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ class CobranzaReminder(models.Model):
             if not reminders:
                 continue
             if status == 'failed':
-                reminders._finish('failed', reason=error or self.env._("Failed at the provider."),
+                reminders._finish('failed', reason=provider_reason(error) if error else because('provider_failed'),
                                   provider_message_id=message_id)
             elif status in ('sent', 'delivered', 'read') and order.get(reminders[0].state, 9) < order[status]:
                 reminders._finish(status, provider_message_id=message_id)

@@ -18,6 +18,14 @@ class ResUsers(models.Model):
             self._cobranza_set_collector_home()
         return result
 
+    @api.model
+    def _cobranza_set_home_of_collectors(self):
+        """Every collector without a home action lands on Today: run at each install and upgrade of the
+        add-on (data/res_users_home_data.xml), so that the collectors of an existing database get it too."""
+        collector = self.env.ref('cobranza_mx.group_cobranza_collector', raise_if_not_found=False)
+        if collector:
+            collector.sudo().all_user_ids._cobranza_set_collector_home()
+
     def _cobranza_set_collector_home(self):
         """Collectors (not supervisors) without a home action land on Today, as the demo collectors do.
 

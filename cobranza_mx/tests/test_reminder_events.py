@@ -181,3 +181,42 @@ class TestEventReminders(ReminderCommon, MockEmail, MockSMS):
         reminder = self.Reminder.search([('move_id', '=', invoice.id), ('rule_id', '=', self.rule_sms_24.id)])
         self.assertEqual(reminder.state, 'sent')
         self.assertIn(f'/my/cobranza/{invoice.cobranza_account_id.id}?token=', reminder.log_ids.body)
+
+
+@tagged('post_install', '-at_install')
+class TestReminderReasons(ReminderCommon):
+    """Reasons are stored as codes and read in the reader's language."""
+
+    def test_reason_is_a_code_shown_in_the_readers_language(self):
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        self.rule_email_48.write({'active': True, 'channel_whatsapp': False})
+        self.customer_a.cobranza_optout_email = True
+        self._open_invoice(self.customer_b, date(2026, 6, 20))
+        self._open_invoice(self.customer_a, date(2026, 6, 20))
+        # The cron runs in English; at 23:00 in Tijuana the debtor b is outside the legal window.
+        reminders = self._process(local('America/Tijuana', 2026, 6, 18, 23, 0))
+        opted = reminders.filtered(lambda r: r.partner_id == self.customer_a)
+        deferred = reminders.filtered(lambda r: r.partner_id == self.customer_b)
+        self.assertEqual((opted.state, opted.reason_code), ('skipped', 'opted_out'))
+        self.assertEqual((deferred.state, deferred.reason_code), ('deferred', 'outside_window'))
+        self.assertEqual(deferred.reason_args, {'tz': 'America/Tijuana'})
+        self.assertEqual(opted.with_context(lang='en_US').reason, "The debtor opted out of this channel.")
+        spanish = opted.with_context(lang='es_MX')
+        self.assertNotEqual(spanish.reason, opted.with_context(lang='en_US').reason)
+        self.assertIn('canal', spanish.reason)
+        self.assertIn('America/Tijuana', deferred.with_context(lang='es_MX').reason)
+        self.assertIn('ventana de contacto', deferred.with_context(lang='es_MX').reason)
+        # The contact log row says the same, in the reader's language too.
+        log = opted.log_ids
+        self.assertEqual(log.reason_code, 'opted_out')
+        self.assertFalse(log.detail)
+        self.assertEqual(log.with_context(lang='es_MX').detail_text, spanish.reason)
+        # A code's own arguments are codes too: the preferred channel is shown by its label.
+        self.customer_a.write({'cobranza_optout_email': False, 'cobranza_preferred_channel': 'sms'})
+        self.rule_email_48.channel_sms = True
+        self._open_invoice(self.customer_a, date(2026, 6, 27))
+        reminders = self._process(local(TZ, 2026, 6, 25, 10, 0))
+        other = reminders.filtered(lambda r: r.reason_code == 'other_channel')
+        self.assertEqual(other.reason_args, {'channel': 'sms'})
+        self.assertEqual(other.with_context(lang='en_US').reason, "The debtor prefers another channel (SMS).")

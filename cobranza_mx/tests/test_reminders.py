@@ -350,7 +350,7 @@ class TestReminderIsolation(ReminderCommon):
         self.assertIn('Could not be sent', broken.reason)
         self.assertFalse(broken.mail_id)
         self.assertEqual(broken.log_ids.result, 'failed')
-        self.assertEqual(broken.log_ids.detail, broken.reason)
+        self.assertEqual(broken.log_ids.detail_text, broken.reason)
         self.assertIn('TB-07', fine.mail_id.subject)
         # The next run does not try the failed one again.
         self.assertEqual(self._process(local('America/Mexico_City', 2026, 6, 20, 13, 0)).mapped('state'),
@@ -739,7 +739,7 @@ class TestReminderWhatsApp(ReminderCommon):
         self.assertEqual(reminder.state, 'scheduled')
         retry = reminder.log_ids.filtered(lambda log: log.result == 'retry')
         self.assertEqual(retry.user_id, self.supervisor)
-        self.assertIn(self.supervisor.name, retry.detail)
+        self.assertIn(self.supervisor.name, retry.detail_text)
         # The cron sends it under the usual checks: the unconfirmed message counts in today's cap.
         reminder = self._process(now + timedelta(hours=5))
         self.assertEqual(reminder.state, 'deferred')
