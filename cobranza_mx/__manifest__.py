@@ -66,5 +66,6 @@
         'views/cobranza_payment_proof_views.xml',
         'views/cobranza_portal_templates.xml',
         'data/res_users_home_data.xml',
+        'data/cobranza_payment_proof_mail_data.xml',
     ],
 }

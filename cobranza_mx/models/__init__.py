@@ -57,3 +57,4 @@ from . import cobranza_promise_portal
 from . import cobranza_account_portal
 from . import payment_transaction
 from . import cobranza_reminder_event
+from . import cobranza_payment_proof_mail

@@ -58,7 +58,7 @@ class CobranzaContactLog(models.Model):
     body_hash = fields.Char(string="SHA-256 of the Text", readonly=True)
     provider_message_id = fields.Char(string="Provider Message ID", readonly=True, index='btree_not_null')
     result = fields.Selection(LOG_RESULTS, required=True, readonly=True)
-    detail = fields.Char(string="Note", readonly=True)
+    detail = fields.Char(string="Free-Text Detail", readonly=True)
     # The reminder engine's reasons are codes, shown in the reader's language (cobranza_reminder_reason.py).
     reason_code = fields.Char(readonly=True)
     reason_args = fields.Json(readonly=True)

@@ -17,3 +17,4 @@ from . import test_payment_proof
 from . import test_portal
 from . import test_reminder_events
 from . import test_users_home
+from . import test_payment_proof_mail

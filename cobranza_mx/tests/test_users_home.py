@@ -23,6 +23,6 @@ class TestCollectorsHome(TransactionCase):
         self.assertFalse(collector.action_id)
         # What data/res_users_home_data.xml runs at every install and upgrade.
         self.env['res.users']._cobranza_set_home_of_collectors()
-        self.assertEqual(collector.action_id, today)
+        self.assertEqual(collector.action_id.id, today.id)
         self.assertFalse(supervisor.action_id, "supervisors keep the back office")
-        self.assertEqual(other.action_id, chosen, "a home chosen for the user is kept")
+        self.assertEqual(other.action_id.id, chosen.id, "a home chosen for the user is kept")

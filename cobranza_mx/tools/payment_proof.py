@@ -215,3 +215,18 @@ def propose(proof_amount, proof_date, proof_reference, candidates, tolerance_day
 def expiry_date(received, validity_days):
     """The last day a proof received on ``received`` may be validated before it expires."""
     return received + timedelta(days=validity_days)
+
+
+# An amount as Mexican documents write it: "$12,345.67", "12345.67", "$ 1,000" (comma thousands, dot decimals).
+_AMOUNT_RE = re.compile(r'\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)'
+                        r'|(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\.(\d{2})(?!\d)')
+
+
+def amount_in_text(text):
+    """The first amount written in ``text`` (a ``Decimal``), or None: "$" amounts, else ones with cents."""
+    for match in _AMOUNT_RE.finditer(text or ''):
+        whole, cents = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        value = Decimal(whole.replace(',', '') + '.' + (cents or '0').ljust(2, '0'))
+        if value > 0:
+            return value
+    return None

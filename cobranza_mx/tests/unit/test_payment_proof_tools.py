@@ -120,3 +120,24 @@ class TestMatching(TestCase):
 
     def test_expiry(self):
         self.assertEqual(pp.expiry_date(date(2026, 6, 25), 10), date(2026, 7, 5))
+
+
+class TestAmountInText(TestCase):
+    """The amount a debtor writes in the subject of the e-mail that carries a proof."""
+
+    def test_amounts_as_written_in_mexico(self):
+        cases = {
+            'Comprobante de pago $12,345.67 factura INV/2026/00012': Decimal('12345.67'),
+            'Pago por $ 1,000 del 15/06/2026': Decimal('1000.00'),
+            'transferencia 4500.50': Decimal('4500.50'),
+            'SPEI $980.5': Decimal('980.50'),
+            'Pago de 1,160.00 pesos': Decimal('1160.00'),
+        }
+        for text, expected in cases.items():
+            with self.subTest(text=text):
+                self.assertEqual(pp.amount_in_text(text), expected)
+
+    def test_no_amount(self):
+        for text in ('Comprobante de pago', 'Factura INV/2026/00012 del 15/06/2026', '', None, '$0.00'):
+            with self.subTest(text=text):
+                self.assertIsNone(pp.amount_in_text(text))
