@@ -63,5 +63,8 @@
         'wizards/cobranza_payment_proof_reject_wizard_views.xml',
         'views/cobranza_payment_proof_views.xml',
         'views/cobranza_portal_templates.xml',
+        'data/cobranza_udi_data.xml',
+        'views/cobranza_udi_rate_views.xml',
+        'views/cobranza_dictamen_menus.xml',
     ],
 }

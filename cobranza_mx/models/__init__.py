@@ -56,3 +56,5 @@ from . import cobranza_contact_log_portal
 from . import cobranza_promise_portal
 from . import cobranza_account_portal
 from . import payment_transaction
+from . import cobranza_udi_rate
+from . import cobranza_dictamen_company
