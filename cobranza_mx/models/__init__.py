@@ -58,3 +58,9 @@ from . import cobranza_account_portal
 from . import payment_transaction
 from . import cobranza_udi_rate
 from . import cobranza_dictamen_company
+from . import cobranza_dictamen
+from . import cobranza_dictamen_line
+from . import cobranza_dictamen_document
+from . import cobranza_dictamen_move
+from . import cobranza_dictamen_write_off
+from . import cobranza_dictamen_notice

@@ -16,3 +16,4 @@ from . import test_supervisor_views
 from . import test_payment_proof
 from . import test_portal
 from . import test_udi_rate
+from . import test_dictamen
