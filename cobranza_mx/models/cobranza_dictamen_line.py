@@ -1,6 +1,5 @@
 from odoo import fields, models
 
-from .cobranza_dictamen import BASES, DICTAMEN_STATES
 
 
 class CobranzaDictamenLine(models.Model):
@@ -14,14 +13,14 @@ class CobranzaDictamenLine(models.Model):
     currency_id = fields.Many2one(related='dictamen_id.currency_id')
     partner_id = fields.Many2one(related='dictamen_id.partner_id', store=True, string="Debtor", index=True)
     vat = fields.Char(related='partner_id.vat', string="RFC")
-    basis = fields.Selection(BASES, related='dictamen_id.basis', store=True, string="Legal Basis")
-    state = fields.Selection(DICTAMEN_STATES, related='dictamen_id.state', store=True, string="Dictamen Status")
+    basis = fields.Selection(related='dictamen_id.basis', store=True, string="Legal Basis")
+    state = fields.Selection(related='dictamen_id.state', store=True, string="Dictamen Status")
     write_off_date = fields.Date(related='dictamen_id.write_off_date', store=True)
     write_off_year = fields.Integer(related='dictamen_id.write_off_year', store=True, string="Deduction Year",
                                     aggregator=None)
     move_id = fields.Many2one('account.move', string="Invoice", required=True, readonly=True, ondelete='restrict')
     folio = fields.Char(related='move_id.name', string="Folio")
-    invoice_date = fields.Date(related='move_id.invoice_date')
+    invoice_date = fields.Date(related='move_id.invoice_date', string="Invoice Date")
     due_date = fields.Date(related='move_id.invoice_date_due', store=True)
     invoice_currency_id = fields.Many2one(related='move_id.currency_id', string="Invoice Currency")
     principal = fields.Monetary(string="Invoiced (MXN)", readonly=True)

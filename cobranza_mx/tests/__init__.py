@@ -17,3 +17,4 @@ from . import test_payment_proof
 from . import test_portal
 from . import test_udi_rate
 from . import test_dictamen
+from . import test_dictamen_report
