@@ -1,7 +1,6 @@
 from odoo import fields, models
 
 
-
 class CobranzaDictamenLine(models.Model):
     """One credit of a dictamen: the invoice, its principal and balance, and its conversion to UDIS."""
     _name = 'cobranza.dictamen.line'
