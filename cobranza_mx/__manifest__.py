@@ -67,5 +67,12 @@
         'views/cobranza_portal_templates.xml',
         'data/res_users_home_data.xml',
         'data/cobranza_payment_proof_mail_data.xml',
+        'data/cobranza_udi_data.xml',
+        'views/cobranza_udi_rate_views.xml',
+        'security/cobranza_dictamen_security.xml',
+        'data/cobranza_dictamen_data.xml',
+        'report/cobranza_dictamen_report.xml',
+        'views/cobranza_dictamen_views.xml',
+        'views/cobranza_dictamen_menus.xml',
     ],
 }

@@ -19,6 +19,7 @@ commits once everything is built, and prints a summary and the demo logins.
 The aging of the portfolio refers to the day the script runs. A company that has customer
 invoices already keeps them: the script then only refreshes the demo users.
 """
+import base64
 import os
 import sys
 import time
@@ -85,6 +86,7 @@ def build(env):
         print(f'Payments and withholdings: {withholdings}')
     print(*env['cobranza.proof.demo']._generate(company, today), sep='\n')
     _setup_event_reminders(env, company, users)
+    _setup_dictamenes(env, company, users, today)
     print(f'Built in {time.monotonic() - started:.1f} s')
     print('Demo logins (login / password):')
     for user in users:
@@ -220,6 +222,70 @@ def _setup_event_reminders(env, company, users):
         by_kind[key] = by_kind.get(key, 0) + 1
     print('Event reminders: ' + (', '.join(f'{key} {count}' for key, count in sorted(by_kind.items())) or 'none due')
           + (f'; statement of account of {statement.partner_id.name} queued for WhatsApp' if statement else ''))
+def _setup_dictamenes(env, company, users, today):
+    """UDI values (the shipped CSV), uncollectable candidates under (a) and (b), dictámenes in several states."""
+    from pathlib import Path  # noqa: PLC0415 (the demo script keeps its imports where they are used)
+
+    from odoo.modules.module import get_module_path  # noqa: PLC0415
+
+    from odoo.addons.cobranza_mx.tools import udi  # noqa: PLC0415
+
+    csv_path = Path(get_module_path('cobranza_mx')).parent / 'scripts' / 'udi_values_demo.csv'
+    count = env['cobranza.udi.rate']._store_values(udi.parse_udi_csv(csv_path.read_text()), 'csv')
+    print(f'UDI values: {count:,} days from {csv_path.name}')
+    if env['cobranza.dictamen'].search_count([('company_id', '=', company.id)]):
+        return
+    account = env['account.account'].with_company(company).search(
+        [('company_ids', 'in', company.id), ('account_type', '=', 'expense')], limit=1)
+    journal = env['account.journal'].search([('company_id', '=', company.id), ('type', '=', 'general')], limit=1)
+    company.write({'cobranza_bad_debt_account_id': account.id, 'cobranza_bad_debt_journal_id': journal.id})
+    supervisor = next(user for user in users if user.login == 'supervisor')
+    admin = env.ref('base.user_admin')
+    Wizard = env['cobranza.dictamen.candidate.wizard'].with_company(company)
+    # Basis (b): the largest debtors above 30,000 UDIS are in court.
+    wizard = Wizard.create({'company_id': company.id, 'as_of': today})
+    debtors = env['account.move']._read_group(
+        [('id', 'in', wizard._open_overdue_invoices().ids)], ['commercial_partner_id'],
+        ['amount_residual_signed:sum'], order='amount_residual_signed:sum desc', limit=2)
+    for partner, _amount in debtors:
+        partner.cobranza_lawsuit_date = today.replace(day=1)
+    wizard.action_find()
+    ready = wizard.line_ids.filtered('ready')
+    small, judicial = ready.filtered(lambda line: line.basis == 'a'), ready.filtered(lambda line: line.basis == 'b')
+    print(f'Uncollectable candidates: {len(small)} under (a), {len(judicial)} under (b), '
+          f'{len(wizard.line_ids - ready)} upcoming')
+
+    def make(candidate, state, documents=()):
+        dictamen = env['cobranza.dictamen'].with_user(supervisor).with_company(company).create({
+            'company_id': company.id, 'partner_id': candidate.partner_id.id, 'basis': candidate.basis,
+            'as_of': today, 'move_ids': [(6, 0, candidate.eligible_move_ids.ids)],
+            'opinion': 'Se agotaron las gestiones de cobranza: llamadas, mensajes, cartas y visitas sin pago.'})
+        if dictamen.business_activity:
+            documents = ('notice', *documents)
+        for doc_type in documents:
+            env['cobranza.dictamen.document'].create({
+                'dictamen_id': dictamen.id, 'doc_type': doc_type, 'name': f'{doc_type} (demo)',
+                'file': base64.b64encode(b'%PDF-1.4 demo'), 'filename': f'{doc_type}.pdf'})
+        if state == 'draft':
+            return dictamen
+        dictamen.with_user(supervisor).action_submit()
+        if state == 'rejected':
+            dictamen.rejection_reason = 'Falta la investigación del domicilio.'
+            dictamen.with_user(admin).action_reject()
+        elif state in ('approved', 'written_off'):
+            dictamen.with_user(admin).action_approve()
+            if dictamen.state == 'to_approve':  # above the second approval amount: the root administrator too
+                dictamen.with_user(env.ref('base.user_root')).action_approve()
+        if state == 'written_off' and dictamen.state == 'approved':
+            dictamen.with_user(admin).action_write_off()
+        return dictamen
+
+    made = []
+    for candidate, state in zip(small, ('written_off', 'approved', 'to_approve', 'rejected', 'draft'), strict=False):
+        made.append(make(candidate, state))
+    for candidate, state in zip(judicial, ('to_approve', 'draft'), strict=False):
+        made.append(make(candidate, state, documents=('lawsuit', 'ruling') if state == 'to_approve' else ('lawsuit',)))
+    print('Dictámenes: ' + ', '.join(f'{dictamen.name} {dictamen.basis} {dictamen.state}' for dictamen in made))
 
 
 if __name__ == '__main__':

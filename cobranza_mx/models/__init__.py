@@ -58,3 +58,11 @@ from . import cobranza_account_portal
 from . import payment_transaction
 from . import cobranza_reminder_event
 from . import cobranza_payment_proof_mail
+from . import cobranza_udi_rate
+from . import cobranza_dictamen_company
+from . import cobranza_dictamen
+from . import cobranza_dictamen_line
+from . import cobranza_dictamen_document
+from . import cobranza_dictamen_move
+from . import cobranza_dictamen_write_off
+from . import cobranza_dictamen_notice

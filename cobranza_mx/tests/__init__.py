@@ -18,3 +18,6 @@ from . import test_portal
 from . import test_reminder_events
 from . import test_users_home
 from . import test_payment_proof_mail
+from . import test_udi_rate
+from . import test_dictamen
+from . import test_dictamen_report
