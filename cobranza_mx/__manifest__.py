@@ -63,5 +63,9 @@
         'wizards/cobranza_payment_proof_reject_wizard_views.xml',
         'views/cobranza_payment_proof_views.xml',
         'views/cobranza_portal_templates.xml',
+        'security/cobranza_agreement_security.xml',
+        'data/cobranza_agreement_data.xml',
+        'report/cobranza_agreement_report.xml',
+        'views/cobranza_agreement_views.xml',
     ],
 }

@@ -56,3 +56,11 @@ from . import cobranza_contact_log_portal
 from . import cobranza_promise_portal
 from . import cobranza_account_portal
 from . import payment_transaction
+from . import cobranza_agreement_approval
+from . import cobranza_agreement_policy
+from . import cobranza_agreement
+from . import cobranza_agreement_installment
+from . import cobranza_agreement_restructure
+from . import cobranza_agreement_condonation
+from . import cobranza_agreement_log
+from . import cobranza_reminder_agreement

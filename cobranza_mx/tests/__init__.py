@@ -15,3 +15,4 @@ from . import test_geocoding
 from . import test_supervisor_views
 from . import test_payment_proof
 from . import test_portal
+from . import test_agreements

@@ -1,0 +1,64 @@
+"""The steps of agreements, restructures and condonations in the contact log, and their reconciliation hook."""
+from odoo import api, fields, models
+
+AGREEMENT_RESULTS = [
+    ('agreement_proposed', 'Agreement proposed'),
+    ('agreement_submitted', 'Agreement sent for approval'),
+    ('agreement_approved', 'Agreement approved'),
+    ('agreement_rejected', 'Agreement rejected'),
+    ('agreement_active', 'Agreement active'),
+    ('agreement_signed', 'Signed agreement attached'),
+    ('agreement_installment_paid', 'Installment paid'),
+    ('agreement_completed', 'Agreement completed'),
+    ('agreement_broken', 'Agreement broken'),
+    ('agreement_cancelled', 'Agreement cancelled'),
+    ('restructure_posted', 'Restructure posted'),
+    ('restructure_reversed', 'Restructure reversed'),
+    ('condonation_proposed', 'Condonation proposed'),
+    ('condonation_submitted', 'Condonation sent for approval'),
+    ('condonation_approved', 'Condonation approved'),
+    ('condonation_applied', 'Condonation applied'),
+    ('condonation_cancelled', 'Condonation cancelled'),
+]
+
+
+# The model is split by concept on purpose, like the reminders.
+# pylint: disable=consider-merging-classes-inherited
+class CobranzaContactLog(models.Model):
+    _inherit = 'cobranza.contact.log'
+
+    channel = fields.Selection(selection_add=[('agreement', 'Agreement')], ondelete={'agreement': 'cascade'})
+    result = fields.Selection(selection_add=AGREEMENT_RESULTS, ondelete={
+        code: 'cascade' for code, _label in AGREEMENT_RESULTS})
+    agreement_id = fields.Many2one('cobranza.agreement', string="Payment Agreement", readonly=True,
+                                   index='btree_not_null', ondelete='restrict')
+    condonation_id = fields.Many2one('cobranza.condonation', readonly=True,
+                                     index='btree_not_null', ondelete='restrict')
+
+
+class AccountPartialReconcile(models.Model):
+    _inherit = 'account.partial.reconcile'
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partials = super().create(vals_list)
+        partials._cobranza_check_agreements()
+        return partials
+
+    def unlink(self):
+        moves = self.debit_move_id.move_id | self.credit_move_id.move_id
+        result = super().unlink()
+        if not self.env.context.get('cobranza_agreement_unwinding'):
+            self.env['cobranza.agreement']._check_moves_paid(moves.exists())
+        return result
+
+    def _cobranza_check_agreements(self):
+        """A payment reconciled on an agreement's invoices or restructure lines is allocated at once; a
+        payment that settles a conditional condonation applies it."""
+        context = self.env.context
+        if context.get('cobranza_agreement_unwinding') or context.get('cobranza_condonation_applying'):
+            return
+        moves = self.debit_move_id.move_id | self.credit_move_id.move_id
+        if moves:
+            self.env['cobranza.agreement']._check_moves_paid(moves)
+            self.env['cobranza.condonation']._check_moves_paid(moves)
