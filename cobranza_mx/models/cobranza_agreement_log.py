@@ -1,5 +1,5 @@
 """The steps of agreements, restructures and condonations in the contact log, and their reconciliation hook."""
-from odoo import api, fields, models
+from odoo import fields, models
 
 AGREEMENT_RESULTS = [
     ('agreement_proposed', 'Agreement proposed'),
@@ -39,12 +39,6 @@ class CobranzaContactLog(models.Model):
 class AccountPartialReconcile(models.Model):
     _inherit = 'account.partial.reconcile'
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        partials = super().create(vals_list)
-        partials._cobranza_check_agreements()
-        return partials
-
     def unlink(self):
         moves = self.debit_move_id.move_id | self.credit_move_id.move_id
         result = super().unlink()
@@ -52,13 +46,17 @@ class AccountPartialReconcile(models.Model):
             self.env['cobranza.agreement']._check_moves_paid(moves.exists())
         return result
 
-    def _cobranza_check_agreements(self):
-        """A payment reconciled on an agreement's invoices or restructure lines is allocated at once; a
-        payment that settles a conditional condonation applies it."""
+
+class AccountMoveLine(models.Model):
+    _inherit = 'account.move.line'
+
+    def _reconcile_post_hook(self, data):
+        """Once a reconciliation is complete: the payment is allocated to the agreements of its invoices
+        (or restructure lines), and a payment of the rest applies a conditional condonation."""
+        res = super()._reconcile_post_hook(data)
         context = self.env.context
-        if context.get('cobranza_agreement_unwinding') or context.get('cobranza_condonation_applying'):
-            return
-        moves = self.debit_move_id.move_id | self.credit_move_id.move_id
-        if moves:
+        if not (context.get('cobranza_agreement_unwinding') or context.get('cobranza_condonation_applying')):
+            moves = self.move_id
             self.env['cobranza.agreement']._check_moves_paid(moves)
             self.env['cobranza.condonation']._check_moves_paid(moves)
+        return res

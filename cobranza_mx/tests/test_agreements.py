@@ -159,13 +159,13 @@ class TestAgreements(AgreementCommon):
         income = self.company_data['default_account_revenue']
         self.policy.with_company(self.company).agreement_interest_account_id = income
         agreement = self._agreement(moves=self.invoice_a, count=2, interest_rate=2.0)
-        self.assertEqual(agreement.amount_interest, 30.0, "2 % of 1,000, then of the 495 left")
+        self.assertEqual(agreement.amount_interest, 30.1, "2 % of 1,000, then of the 504.95 left")
         self._confirm(agreement)
         interest = agreement.interest_move_id
-        self.assertEqual((interest.move_type, interest.amount_total, interest.state), ('out_invoice', 30.0, 'posted'))
+        self.assertEqual((interest.move_type, interest.amount_total, interest.state), ('out_invoice', 30.1, 'posted'))
         self.assertIn(interest, agreement.move_ids)
         self.assertEqual(interest.cobranza_exclusion_reason, 'agreement')
-        self.assertEqual(agreement.residual_at_start, 1030.0)
+        self.assertEqual(agreement.residual_at_start, 1030.1)
 
     def test_installment_reminders_before_and_on_the_date(self):
         for xmlid in ('reminder_rule_installment_minus_48', 'reminder_rule_installment_due'):
@@ -265,7 +265,7 @@ class TestAgreementApproval(AgreementCommon):
         self.assertFalse(self.invoice_a.cobranza_excluded, "nothing is excluded before approval")
         with self.assertRaisesRegex(UserError, 'someone else'):
             agreement.with_user(self.collector_1).action_approve()
-        agreement.account_id.collector_id = self.collector_2
+        self.account_a.collector_id = self.collector_2
         with self.assertRaisesRegex(UserError, 'exceeds your approval limits'):
             agreement.with_user(self.collector_2).action_approve()
         with freeze_time(f'{self.today} 18:00:00'):
