@@ -218,14 +218,21 @@ class CobranzaCondonation(models.Model):
         self.ensure_one()
         reason = dict(self._fields['reason']._description_selection(self.env))[self.reason]
         label = self.env._("Condonation %(name)s: %(reason)s", name=self.name, reason=reason)
+        # Applied before its credit notes are posted: posting one reconciles it, which must not apply it again.
+        self.sudo().write({'state': 'applied', 'applied_date': fields.Date.context_today(self)})
         refunds = self.env['account.move']
+        # A clean context: this may run inside a payment's reconciliation, whose context (e.g. no invoice
+        # synchronisation) must not reach the credit notes.
+        Move = refunds.sudo().with_company(self.company_id).with_context({
+            'lang': self.env.context.get('lang'), 'tz': self.env.context.get('tz'),
+            'cobranza_condonation_applying': True})
         for line in self.line_ids:
             invoice = line.move_id.sudo()
             amount = min(line.amount, invoice.amount_residual_signed)
             if invoice.currency_id.is_zero(amount) or amount <= 0:
                 continue
             account = invoice.invoice_line_ids.filtered(lambda li: li.display_type == 'product')[:1].account_id
-            refund = self.env['account.move'].sudo().with_company(self.company_id).create({
+            refund = Move.create({
                 'move_type': 'out_refund', 'partner_id': invoice.partner_id.id, 'journal_id': invoice.journal_id.id,
                 'invoice_date': fields.Date.context_today(self), 'reversed_entry_id': invoice.id,
                 'ref': label + (f" — {self.note}" if self.note else ''), 'invoice_origin': invoice.name,
@@ -239,8 +246,7 @@ class CobranzaCondonation(models.Model):
             receivables.with_context(cobranza_condonation_applying=True).reconcile()
             line.sudo().refund_id = refund
             refunds |= refund
-        self.sudo().write({'state': 'applied', 'applied_date': fields.Date.context_today(self),
-                           'refund_ids': [fields.Command.set(refunds.ids)]})
+        self.sudo().write({'refund_ids': [fields.Command.set(refunds.ids)]})
         self._log_step('condonation_applied', self.env._(
             "Condonation %(name)s applied: %(amount)s forgiven (%(reason)s), credit notes %(refunds)s",
             name=self.name, amount=self._format(sum(self.line_ids.mapped('amount'))), reason=reason,
