@@ -223,7 +223,7 @@ class CobranzaCondonation(models.Model):
         refunds = self.env['account.move']
         # A clean context: this may run inside a payment's reconciliation, whose context (e.g. no invoice
         # synchronisation) must not reach the credit notes.
-        Move = refunds.sudo().with_company(self.company_id).with_context({
+        Move = refunds.sudo().with_company(self.company_id).with_context({  # pylint: disable=context-overridden
             'lang': self.env.context.get('lang'), 'tz': self.env.context.get('tz'),
             'cobranza_condonation_applying': True})
         for line in self.line_ids:
