@@ -50,13 +50,20 @@ class AccountPartialReconcile(models.Model):
 class AccountMoveLine(models.Model):
     _inherit = 'account.move.line'
 
-    def _reconcile_post_hook(self, data):
-        """Once a reconciliation is complete: the payment is allocated to the agreements of its invoices
-        (or restructure lines), and a payment of the rest applies a conditional condonation."""
-        res = super()._reconcile_post_hook(data)
+    def _reconcile_plan(self, reconciliation_plan):
+        """Once a reconciliation is complete (its moves synchronised): the payment is allocated to the
+        agreements of its invoices (or restructure lines), and a payment of the rest applies a
+        conditional condonation."""
+        res = super()._reconcile_plan(reconciliation_plan)
         context = self.env.context
         if not (context.get('cobranza_agreement_unwinding') or context.get('cobranza_condonation_applying')):
-            moves = self.move_id
+            moves = self._cobranza_plan_lines(reconciliation_plan).move_id
             self.env['cobranza.agreement']._check_moves_paid(moves)
             self.env['cobranza.condonation']._check_moves_paid(moves)
         return res
+
+    def _cobranza_plan_lines(self, plan):
+        lines = self.browse()
+        for item in plan:
+            lines |= self._cobranza_plan_lines(item) if isinstance(item, (list, tuple)) else item
+        return lines
