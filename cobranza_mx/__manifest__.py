@@ -74,5 +74,9 @@
         'report/cobranza_dictamen_report.xml',
         'views/cobranza_dictamen_views.xml',
         'views/cobranza_dictamen_menus.xml',
+        'security/cobranza_agreement_security.xml',
+        'data/cobranza_agreement_data.xml',
+        'report/cobranza_agreement_report.xml',
+        'views/cobranza_agreement_views.xml',
     ],
 }

@@ -294,3 +294,57 @@ if __name__ == '__main__':
         sys.exit(__doc__)
     build(shell_env)
     shell_env.cr.commit()
+
+
+def _setup_agreements(env):
+    """Payment agreements active, completed and broken, a restructure and a conditional condonation (issue 17)."""
+    from datetime import timedelta  # noqa: PLC0415 (the shell script keeps its imports with their use)
+
+    company = env['cobranza.portfolio.generator']._setup_mexican_company()
+    if env['cobranza.agreement'].search_count([('company_id', '=', company.id)], limit=1):
+        print('Payment agreements: kept as they are.')
+        return
+    today = date.today()
+    supervisor = env['res.users'].search([('login', '=', 'supervisor')], limit=1) or env.user
+    accounts = env['cobranza.account'].search([
+        ('company_id', '=', company.id), ('collector_id', '!=', False), ('open_invoice_count', '>=', 1),
+    ], order='total_due desc', limit=40)
+    free = [account for account in accounts
+            if all(not m.cobranza_excluded and not m.cobranza_promise_open and m.currency_id == company.currency_id
+                   for m in account.invoice_ids)]
+    if len(free) < 5:
+        print('Payment agreements: not enough accounts for the demo.')
+        return
+    Agreement = env['cobranza.agreement']
+
+    def agreement(account, user, count, first, **vals):
+        moves = account.invoice_ids.sorted('invoice_date_due')[:2]
+        record = Agreement.with_user(user).create({
+            'account_id': account.id, 'move_ids': [(6, 0, moves.ids)], 'installment_count': count,
+            'first_date': first, 'frequency': 'monthly', **vals})
+        record.action_generate_installments()
+        record.action_confirm()
+        return record
+
+    active = agreement(free[0], free[0].collector_id, 3, today + timedelta(days=5),
+                       conditions='Pagos por transferencia SPEI a la cuenta de la empresa.')
+    completed = agreement(free[1], free[1].collector_id, 2, today)
+    for move in completed.move_ids:
+        env['account.payment.register'].with_context(active_model='account.move', active_ids=move.ids).create({
+            'payment_date': today, 'amount': move.amount_residual})._create_payments()
+    broken = agreement(free[2], free[2].collector_id, 2, today - timedelta(days=50), date=today - timedelta(days=60))
+    broken._update_installments(today)
+    restructure = agreement(free[3], supervisor, 4, today + timedelta(days=10), agreement_type='restructure')
+    condonation = env['cobranza.condonation'].with_user(supervisor).create({
+        'account_id': free[4].id, 'move_ids': [(6, 0, free[4].invoice_ids.sorted('invoice_date_due')[:1].ids)],
+        'mode': 'percent', 'value': 10.0, 'reason': 'penalties', 'conditional': True,
+        'condition_date': today + timedelta(days=15), 'note': 'Quita de recargos si liquida el resto'})
+    condonation.action_confirm()
+    print('Payment agreements: ' + ', '.join(f'{record.name} {record.state}' for record in (
+        active, completed, broken, restructure)) + f' (restructure entry {restructure.restructure_move_id.name}); '
+          f'condonation {condonation.name} {condonation.state} until {condonation.condition_date}')
+
+
+if __name__ == '__main__' and globals().get('env') is not None:
+    _setup_agreements(globals()['env'])
+    globals()['env'].cr.commit()

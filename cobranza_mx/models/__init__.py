@@ -66,3 +66,11 @@ from . import cobranza_dictamen_document
 from . import cobranza_dictamen_move
 from . import cobranza_dictamen_write_off
 from . import cobranza_dictamen_notice
+from . import cobranza_agreement_approval
+from . import cobranza_agreement_policy
+from . import cobranza_agreement
+from . import cobranza_agreement_installment
+from . import cobranza_agreement_restructure
+from . import cobranza_agreement_condonation
+from . import cobranza_agreement_log
+from . import cobranza_reminder_agreement

@@ -21,3 +21,4 @@ from . import test_payment_proof_mail
 from . import test_udi_rate
 from . import test_dictamen
 from . import test_dictamen_report
+from . import test_agreements
