@@ -19,6 +19,7 @@ from odoo.tools import format_amount, format_date
 from ..tools.contact_window import reminder_moment
 from ..tools.reminder_schedule import STALE_HOURS
 from .cobranza_reminder import PENDING_STATES
+from .cobranza_reminder_reason import because
 
 
 # The model is split by concept on purpose (see the first file's docstring).
@@ -87,7 +88,7 @@ class CobranzaReminder(models.Model):
         """Cancel the pending reminders of ``installments`` (their agreement ended)."""
         reminders = self.sudo().search([('installment_id', 'in', installments.ids), ('state', 'in', PENDING_STATES)])
         for group in reminders.grouped(lambda r: (r.partner_id, r.channel)).values():
-            group._finish('cancelled', reason=self.env._("The payment agreement is no longer active."))
+            group._finish('cancelled', reason=because('agreement_ended'))
         return reminders
 
     # ------------------------------------------------------------------
@@ -107,7 +108,7 @@ class CobranzaReminder(models.Model):
         done = own.filtered(lambda r: r.installment_id.agreement_id.state != 'active'
                             or r.installment_id.state == 'paid')
         for group in done.grouped(lambda r: (r.partner_id, r.channel)).values():
-            group._finish('cancelled', reason=self.env._("The installment is paid or its agreement ended."))
+            group._finish('cancelled', reason=because('installment_done'))
         return others | (own - done)
 
     def _stop(self, reason_code):

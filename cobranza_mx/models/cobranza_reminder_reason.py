@@ -38,6 +38,8 @@ REASONS = {
     'outcome_unknown': _lt("Outcome unknown, not sent again automatically: %(error)s"),
     'send_error': _lt("Error while sending, the provider may have the message: %(error)s"),
     'provider_failed': _lt("Failed at the provider."),
+    'agreement_ended': _lt("The payment agreement is no longer active."),
+    'installment_done': _lt("The installment is paid or its agreement ended."),
 }
 
 
