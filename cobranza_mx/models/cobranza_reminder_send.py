@@ -167,6 +167,8 @@ class CobranzaReminder(models.Model):
         for channels in (QUEUED_CHANNELS, ('whatsapp',)):
             released = []
             while True:
+                if commit and 'email' in channels:
+                    self._prepare_email_pdfs(now, limit, released)
                 batch = self._claim(now, channels, limit, skip_ids=released)
                 if not batch:
                     break
@@ -179,6 +181,34 @@ class CobranzaReminder(models.Model):
                     if remaining_time <= 0:
                         return handled
         return handled
+
+    @api.model
+    def _prepare_email_pdfs(self, now, limit, skip_ids=()):
+        """The invoice PDFs of the next batch of due e-mails, rendered and committed before it is claimed.
+
+        Rendering an invoice writes on it (Odoo's computes of its lines), and the PDFs are rendered
+        by several workers on cursors of their own: in the claim's transaction, which holds locks on
+        these invoices (their portal tokens), they would wait for it forever. The claim then finds
+        every PDF stored. Nothing is claimed here: a PDF rendered by two workers at once is kept twice,
+        no message goes twice.
+        """
+        rows = self.env.execute_query(SQL(
+            """WITH due AS (
+                   SELECT r.partner_id FROM cobranza_reminder r
+                    WHERE r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.channel = 'email'
+                      AND r.id != ALL(%(skip)s)
+                    ORDER BY r.scheduled_at, r.id LIMIT %(limit)s)
+               SELECT DISTINCT r.move_id FROM cobranza_reminder r
+                WHERE r.partner_id IN (SELECT partner_id FROM due) AND r.channel = 'email'
+                  AND r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.move_id IS NOT NULL""",
+            pending=PENDING_STATES, now=now, skip=list(skip_ids) or [0], limit=limit))
+        if not rows:
+            return
+        moves = self.env['account.move'].browse(row[0] for row in rows).exists()
+        moves._cobranza_ensure_access_tokens()
+        self.env['ir.cron']._commit_progress(0)
+        self.env['account.move']._cobranza_invoice_pdfs(moves, parallel=True)
+        self.env['ir.cron']._commit_progress(0)
 
     @api.model
     def _claim(self, now, channels, limit, skip_ids=()):
