@@ -89,7 +89,9 @@ class Outcomes:
         self.log(group, log_result or state, detail=reason, text=text, provider_message_id=provider_message_id)
 
     def log(self, group, result, detail=None, text=None, provider_message_id=None):
-        leader = group[0]
+        # With the batch's prefetch (``group[0]`` alone has none): its fields re-read after a flush
+        # are fetched once for the batch, not one query per group.
+        leader = group[0].with_prefetch(group._prefetch_ids)
         recipient = self.values.get(leader.id, {}).get('recipient') or leader.recipient
         self.logs.append(leader._log_values(result, detail=detail, text=text, reminders=group, recipient=recipient,
                                             provider_message_id=provider_message_id or leader.provider_message_id))
@@ -284,8 +286,16 @@ class CobranzaReminder(models.Model):
         return len(groups), released
 
     def _batch_context(self, now):
-        """What every group of this batch is checked against, read once: terms, messages already sent."""
+        """What every group of this batch is checked against, read once: terms, messages already sent.
+
+        The records the checks and the texts read are fetched here for the whole batch: a group's
+        leader (``group[0]``) is a record of its own for the ORM, whose reads would otherwise fetch
+        its debtor, invoices and grouped invoices one query each.
+        """
         self.move_id._cobranza_ensure_access_tokens()
+        # Reading a field of the whole recordset fetches the columns of every one of its records.
+        (self.move_id | self.grouped_move_ids).mapped('name')
+        self.partner_id.state_id.mapped('code')
         sent = defaultdict(list)
         # An unconfirmed message may have reached the debtor: it counts.
         for partner_id, channel, company_id, date in self.env.execute_query(SQL(
