@@ -9,8 +9,12 @@ invoices (bench/generate.py: ORM templates cloned with SQL) and places them with
 * ``plan_100k_seconds``: the scheduler's first pass over the 100,000 invoices with a weekly rule
   (every invoice is planned, the due reminders inserted) and ``plan_idle_seconds``, the next pass;
 * per channel, 10,000 reminders of 10,000 debtors (one invoice each) sent by ``_send_due`` with the
-  cron's commits: ``email_render`` (no invoice PDF stored: rendered, at most once each; ``--render``
-  of them, wkhtmltopdf is slow), ``email_stored`` (the PDF Odoo keeps on the invoice), ``sms``,
+  cron's commits, in an Odoo process of its own (its seconds, queries and peak RSS are that
+  process's): ``email_render`` (no invoice PDF stored: rendered, at most once each; ``--render``
+  of them, wkhtmltopdf is slow; a real Odoo HTTP server on the database serves the reports'
+  assets to wkhtmltopdf through ``report.url``), ``email_kept`` (the same invoices again: the PDFs
+  kept by the first run are reused, none rendered), ``email_stored`` (the PDF Odoo keeps on the
+  invoice; every e-mail's ``pdfs`` check counts what was rendered and attached), ``sms``,
   ``whatsapp`` (through a local Cloud API server answering after ``--latency`` s, at the upgraded
   tier of 1,000 messages/s) and ``whatsapp_80`` (the default limit of 80/s, the server refusing with
   130429 anything above it: ``throttled`` must be 0); keys ``per_second``, ``queries_per_message``,
@@ -269,6 +273,7 @@ def plan(env, company, policy):
                                                 ('cobranza_reminder_next_at', '!=', False)])
     print(f"plan: {planned:,} invoices planned, {len(created):,} reminders in {first:.2f} s "
           f"({first_queries} queries); next pass {idle_seconds:.3f} s, {len(idle)} reminders", flush=True)
+    env.cr.execute("DELETE FROM cobranza_contact_log")
     env.cr.execute("DELETE FROM cobranza_reminder")
     rule.active = False
     env.cr.commit()
