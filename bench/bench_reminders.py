@@ -9,8 +9,12 @@ invoices (bench/generate.py: ORM templates cloned with SQL) and places them with
 * ``plan_100k_seconds``: the scheduler's first pass over the 100,000 invoices with a weekly rule
   (every invoice is planned, the due reminders inserted) and ``plan_idle_seconds``, the next pass;
 * per channel, 10,000 reminders of 10,000 debtors (one invoice each) sent by ``_send_due`` with the
-  cron's commits: ``email_render`` (no invoice PDF stored: rendered, at most once each; ``--render``
-  of them, wkhtmltopdf is slow), ``email_stored`` (the PDF Odoo keeps on the invoice), ``sms``,
+  cron's commits, in an Odoo process of its own (its seconds, queries and peak RSS are that
+  process's): ``email_render`` (no invoice PDF stored: rendered, at most once each; ``--render``
+  of them, wkhtmltopdf is slow; a real Odoo HTTP server on the database serves the reports'
+  assets to wkhtmltopdf through ``report.url``), ``email_kept`` (the same invoices again: the PDFs
+  kept by the first run are reused, none rendered), ``email_stored`` (the PDF Odoo keeps on the
+  invoice; every e-mail's ``pdfs`` check counts what was rendered and attached), ``sms``,
   ``whatsapp`` (through a local Cloud API server answering after ``--latency`` s, at the upgraded
   tier of 1,000 messages/s) and ``whatsapp_80`` (the default limit of 80/s, the server refusing with
   130429 anything above it: ``throttled`` must be 0); keys ``per_second``, ``queries_per_message``,
@@ -24,10 +28,13 @@ import argparse
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import bench_json
@@ -74,6 +81,52 @@ def install(args):
                     '-i', 'cobranza_mx_demo', '--stop-after-init', '--log-level=warn', '--http-port=0'], check=True)
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def odoo_http_server(args, timeout=180):
+    """A real Odoo HTTP server on the bench database, on a free port: its URL.
+
+    wkhtmltopdf loads the report's stylesheets and images over HTTP from ``report.url`` (else
+    ``web.base.url``), as it does in production from the Odoo server that renders; the bench's
+    sending processes have no HTTP server of their own. No cron runs in it.
+    """
+    port = free_port()
+    url = f'http://127.0.0.1:{port}'
+    log_path = f'/tmp/{args.db}_http.log'
+    with open(log_path, 'w', encoding='utf-8') as log:
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, f'{args.odoo_src}/odoo-bin', f'--addons-path={args.addons_path}', '-d', args.db,
+             f'--db-filter=^{args.db}$', '--http-interface=127.0.0.1', f'--http-port={port}',
+             '--max-cron-threads=0', '--log-level=warn'], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"the Odoo HTTP server stopped (exit {process.returncode}), see {log_path}")
+            try:
+                # The login page loads the database's registry: the renders do not pay for it.
+                with urllib.request.urlopen(f'{url}/web/login', timeout=30) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the Odoo HTTP server did not answer in {timeout} s, see {log_path}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def send(env):
     """Send the due reminders as the cron does; (seconds, queries, messages handled)."""
     from odoo import sql_db  # noqa: PLC0415
@@ -85,15 +138,23 @@ def send(env):
 
 
 def worker(args):
-    """One sending Odoo process (the two-process measurement): prints its figures as JSON."""
+    """One sending Odoo process (each channel's run, and the two-process measurement): prints its figures as JSON."""
     registry = boot(args)
     import odoo  # noqa: PLC0415
     from odoo import api  # noqa: PLC0415
 
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env['cobranza.reminder'].search_count([])  # the registry and the cursor are ready
+        cr.commit()
+        # Booted: wait for the go (several processes start sending together).
+        print('ready', flush=True)
+        sys.stdin.readline()
+        started_at = time.time()
         seconds, queries, handled = send(env)
-    print(json.dumps({'seconds': seconds, 'queries': queries, 'groups': handled, 'peak_rss_mb': peak_rss_mb()}))
+        ended_at = time.time()
+    print(json.dumps({'seconds': seconds, 'queries': queries, 'groups': handled, 'peak_rss_mb': peak_rss_mb(),
+                      'started_at': started_at, 'ended_at': ended_at}))
 
 
 def main():
@@ -136,31 +197,56 @@ def main():
         rules = channel_rules(env, policy)
         cr.commit()
         render_moves = debtors[:args.render]
-        figures['email_render'] = channel_run(env, company, rules['email'], 'email', render_moves)
+        with odoo_http_server(args) as http_url:
+            env['ir.config_parameter'].set_param('report.url', http_url)
+            cr.commit()
+            print(f"Odoo HTTP server for the reports' assets: {http_url}", flush=True)
+            before = pdf_counts(env, render_moves)
+            figures['email_render'] = channel_run(args, env, company, rules['email'], 'email', render_moves)
+            figures['email_render']['pdfs'] = rendered = pdf_check(env, render_moves, before)
+            # The same invoices again: the PDFs this add-on kept are reused, none rendered.
+            before = pdf_counts(env, render_moves)
+            figures['email_kept'] = channel_run(args, env, company, rules['email'], 'email', render_moves)
+            figures['email_kept']['pdfs'] = kept = pdf_check(env, render_moves, before)
         store_invoice_pdfs(env, [move_id for _partner, move_id in debtors])
-        figures['email_stored'] = channel_run(env, company, rules['email'], 'email', debtors)
-        figures['sms'] = channel_run(env, company, rules['sms'], 'sms', debtors)
+        before = pdf_counts(env, debtors)
+        figures['email_stored'] = channel_run(args, env, company, rules['email'], 'email', debtors)
+        figures['email_stored']['pdfs'] = stored = pdf_check(env, debtors, before)
+        figures['sms'] = channel_run(args, env, company, rules['sms'], 'sms', debtors)
         company.write({'cobranza_whatsapp_rate_limit': 1000, 'cobranza_whatsapp_concurrency': 8})
-        figures['whatsapp'] = channel_run(env, company, rules['whatsapp'], 'whatsapp', debtors)
-        figures['whatsapp']['duplicates'] = duplicates(server)
+        cr.commit()
+        figures['whatsapp'] = channel_run(args, env, company, rules['whatsapp'], 'whatsapp', debtors)
+        figures['whatsapp'].update(duplicates=duplicates(server), server_received=len(server.requests),
+                                   max_per_second=server.max_per_second(), throttled=server.throttled)
         server.reset()
         server.rate_limit = 80
         company.write({'cobranza_whatsapp_rate_limit': 80})
-        figures['whatsapp_80'] = channel_run(env, company, rules['whatsapp'], 'whatsapp', debtors[:args.at_80])
+        cr.commit()
+        figures['whatsapp_80'] = channel_run(args, env, company, rules['whatsapp'], 'whatsapp', debtors[:args.at_80])
         figures['whatsapp_80'].update(throttled=server.throttled, max_per_second=server.max_per_second(),
-                                      duplicates=duplicates(server))
+                                      duplicates=duplicates(server), server_received=len(server.requests))
         server.reset()
         server.rate_limit = None
         company.write({'cobranza_whatsapp_rate_limit': 1000})
+        cr.commit()
         figures['two_processes_speedup'] = two_processes(args, env, company, rules['whatsapp'], debtors, server)
+    pdf_errors = [f"{name}: {check}" for name, check, rendered_expected in (
+        ('email_render', rendered, len(render_moves)), ('email_kept', kept, 0), ('email_stored', stored, 0))
+        if check['rendered'] != rendered_expected or check['rendered_invoices'] != rendered_expected
+        or check['attached'] != check['mails'] or check['attached_wrong'] or not check['is_pdf']
+        or (name == 'email_stored' and check['attached_odoo_stored'] != check['attached'])]
     figures['peak_rss_mb'] = peak_rss_mb()
     print(json.dumps(figures, indent=2))
     print(summary(figures))
     bench_json.merge('reminders', figures)
-    bad = [key for key in ('email_render', 'email_stored', 'sms', 'whatsapp', 'whatsapp_80')
+    bad = [key for key in ('email_render', 'email_kept', 'email_stored', 'sms', 'whatsapp', 'whatsapp_80')
            if figures[key]['sent'] != figures[key]['reminders']]
-    if bad or figures['two_processes_speedup']['duplicates'] or figures['whatsapp_80']['throttled']:
+    if bad or figures['two_processes_speedup']['duplicates'] or figures['whatsapp']['duplicates'] \
+            or figures['whatsapp_80']['throttled'] or figures['whatsapp_80']['duplicates']:
         print(f"ERROR: not every reminder was sent exactly once ({', '.join(bad) or 'duplicates or throttled'})")
+        return 1
+    if pdf_errors:
+        print(f"ERROR: invoice PDFs not rendered exactly once or not reused: {'; '.join(pdf_errors)}")
         return 1
     return 0
 
@@ -187,6 +273,7 @@ def plan(env, company, policy):
                                                 ('cobranza_reminder_next_at', '!=', False)])
     print(f"plan: {planned:,} invoices planned, {len(created):,} reminders in {first:.2f} s "
           f"({first_queries} queries); next pass {idle_seconds:.3f} s, {len(idle)} reminders", flush=True)
+    env.cr.execute("DELETE FROM cobranza_contact_log")
     env.cr.execute("DELETE FROM cobranza_reminder")
     rule.active = False
     env.cr.commit()
@@ -244,17 +331,81 @@ def insert_reminders(env, company, rule, channel, debtors):
     env.invalidate_all()
 
 
-def channel_run(env, company, rule, channel, debtors):
-    """Send one reminder to each of ``debtors`` through ``channel``: its figures."""
+def run_workers(args, count=1):
+    """Send what is due in ``count`` new Odoo processes (the cron's code, its commits), started together:
+    the figures of each."""
+    command = [sys.executable, os.path.abspath(__file__), '--worker', '--odoo-src', args.odoo_src,
+               '--addons-path', args.addons_path, '--db', args.db]
+    processes = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # pylint: disable=consider-using-with
+                                  text=True) for _i in range(count)]
+    for process in processes:
+        line = process.stdout.readline()
+        if line.strip() != 'ready':
+            raise SystemExit(f"a sending process did not start: {line!r}")
+    for process in processes:
+        process.stdin.write('go\n')
+        process.stdin.flush()
+    outputs = []
+    for process in processes:
+        output = process.communicate()[0]
+        if process.returncode:
+            raise SystemExit(f"a sending process failed (exit {process.returncode})")
+        outputs.append(json.loads(output.strip().splitlines()[-1]))
+    return outputs
+
+
+def channel_run(args, env, company, rule, channel, debtors):
+    """Send one reminder to each of ``debtors`` through ``channel``, in an Odoo process of its own: its figures.
+
+    Seconds and queries are those of ``_send_due`` in that process, its peak RSS that process's.
+    """
     insert_reminders(env, company, rule, channel, debtors)
-    seconds, queries, _handled = send(env)
+    output, = run_workers(args)
+    env.invalidate_all()
     sent = env['cobranza.reminder'].search_count([('state', '=', 'sent')])
-    result = {'reminders': len(debtors), 'sent': sent, 'seconds': round(seconds, 2),
+    states = dict(Counter(env['cobranza.reminder'].search([]).mapped('state')))
+    seconds, queries = output['seconds'], output['queries']
+    result = {'reminders': len(debtors), 'sent': sent, 'states': states, 'seconds': round(seconds, 2),
               'per_second': round(sent / seconds, 1), 'queries': queries,
-              'queries_per_message': round(queries / max(sent, 1), 2), 'peak_rss_mb': peak_rss_mb()}
+              'queries_per_message': round(queries / max(sent, 1), 2), 'peak_rss_mb': output['peak_rss_mb']}
     print(f"{channel}: {sent:,}/{len(debtors):,} sent in {result['seconds']} s = {result['per_second']}/s, "
-          f"{result['queries_per_message']} queries/message, peak RSS {result['peak_rss_mb']} MB", flush=True)
+          f"{result['queries_per_message']} queries/message, peak RSS {result['peak_rss_mb']} MB {states}", flush=True)
     return result
+
+
+def pdf_counts(env, debtors):
+    """(PDFs this add-on kept, invoices with one) among the invoices of ``debtors``."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    return env.execute_query(SQL(
+        """SELECT count(*), count(DISTINCT res_id) FROM ir_attachment
+            WHERE res_model = 'account.move' AND res_id = ANY(%s) AND mimetype = 'application/pdf'
+              AND description LIKE 'cobranza_mx invoice PDF%%'""", [move_id for _partner, move_id in debtors]))[0]
+
+
+def pdf_check(env, debtors, before):
+    """How the run's e-mails got their invoice PDFs: rendered (kept, once per invoice) or reused."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    kept, kept_invoices = pdf_counts(env, debtors)
+    # Each e-mail of the run carries the PDF of its own invoice: Odoo's when stored, else this add-on's.
+    (mails, attached, attached_wrong, attached_odoo), = env.execute_query(SQL(
+        """SELECT count(DISTINCT r.mail_id), count(rel.attachment_id),
+                  count(rel.attachment_id) FILTER (WHERE a.res_id != r.move_id OR a.mimetype != 'application/pdf'),
+                  count(rel.attachment_id) FILTER (WHERE a.res_field = 'invoice_pdf_report_file')
+             FROM cobranza_reminder r
+             JOIN mail_mail mm ON mm.id = r.mail_id
+             LEFT JOIN message_attachment_rel rel ON rel.message_id = mm.mail_message_id
+             LEFT JOIN ir_attachment a ON a.id = rel.attachment_id
+            WHERE r.state = 'sent'"""))
+    sample = env['ir.attachment'].search([('res_model', '=', 'account.move'),
+                                          ('res_id', 'in', [move_id for _partner, move_id in debtors]),
+                                          ('mimetype', '=', 'application/pdf')], limit=1, order='id desc')
+    check = {'rendered': kept - before[0], 'rendered_invoices': kept_invoices - before[1], 'mails': mails,
+             'attached': attached, 'attached_wrong': attached_wrong, 'attached_odoo_stored': attached_odoo,
+             'is_pdf': bool(sample) and sample.raw[:5] == b'%PDF-', 'sample_bytes': len(sample.raw or b'')}
+    print(f"  invoice PDFs: {check}", flush=True)
+    return check
 
 
 def store_invoice_pdfs(env, move_ids):
@@ -278,30 +429,36 @@ def duplicates(server):
 
 
 def two_processes(args, env, company, rule, debtors, server):
-    """WhatsApp by one Odoo process, then by two at once: the speedup and the duplicates (must be 0)."""
-    timings = {}
+    """WhatsApp by one Odoo process, then by two at once: the speedup and the duplicates (must be 0).
+
+    Each process boots, then all start sending together; the time is from the first start to the
+    last end of ``_send_due``.
+    """
+    timings, result = {}, {}
     for processes in (1, 2):
         server.reset()
         insert_reminders(env, company, rule, 'whatsapp', debtors)
-        command = [sys.executable, os.path.abspath(__file__), '--worker', '--odoo-src', args.odoo_src,
-                   '--addons-path', args.addons_path, '--db', args.db]
-        started = time.perf_counter()
-        workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _i in range(processes)]
-        outputs = [json.loads(worker_process.communicate()[0].strip().splitlines()[-1]) for worker_process in workers]
-        timings[processes] = time.perf_counter() - started
+        outputs = run_workers(args, processes)
+        timings[processes] = max(o['ended_at'] for o in outputs) - min(o['started_at'] for o in outputs)
         env.invalidate_all()
         sent = env['cobranza.reminder'].search_count([('state', '=', 'sent')])
+        result[f'sent_{processes}'] = sent
+        result[f'queries_{processes}'] = sum(o['queries'] for o in outputs)
+        result[f'peak_rss_mb_{processes}'] = max(o['peak_rss_mb'] for o in outputs)
         print(f"whatsapp with {processes} process(es): {sent:,} sent in {timings[processes]:.2f} s, "
-              f"{duplicates(server)} duplicates, groups per process {[o['groups'] for o in outputs]}", flush=True)
-    return {'one_process_seconds': round(timings[1], 2), 'two_processes_seconds': round(timings[2], 2),
-            'speedup': round(timings[1] / timings[2], 2), 'duplicates': duplicates(server),
-            'sent': len(server.requests)}
+              f"{duplicates(server)} duplicates, {len(server.requests)} requests received, "
+              f"groups per process {[o['groups'] for o in outputs]}", flush=True)
+    result.update({'one_process_seconds': round(timings[1], 2), 'two_processes_seconds': round(timings[2], 2),
+                   'speedup': round(timings[1] / timings[2], 2), 'duplicates': duplicates(server),
+                   'server_received': len(server.requests), 'max_per_second': server.max_per_second(),
+                   'throttled': server.throttled})
+    return result
 
 
 def summary(figures):
     return (f"reminders: plan of {figures['plan_invoices']:,} invoices {figures['plan_100k_seconds']} s; "
             + '; '.join(f"{key} {figures[key]['per_second']}/s ({figures[key]['queries_per_message']} q/msg)"
-                        for key in ('email_render', 'email_stored', 'sms', 'whatsapp', 'whatsapp_80'))
+                        for key in ('email_render', 'email_kept', 'email_stored', 'sms', 'whatsapp', 'whatsapp_80'))
             + f"; two processes {figures['two_processes_speedup']['speedup']}x; peak RSS {figures['peak_rss_mb']} MB")
 
 

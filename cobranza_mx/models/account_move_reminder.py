@@ -31,12 +31,15 @@ class AccountMove(models.Model):
              "only the invoices whose moment has come.")
 
     @api.model
-    def _cobranza_invoice_pdfs(self, moves):
+    def _cobranza_invoice_pdfs(self, moves, parallel=False):
         """{invoice id: attachment id} of the invoice PDF of each of ``moves``, rendering each at most once.
 
         The PDF Odoo keeps on the invoice (sent with *Send & Print*) when there is one; else the one
         this add-on kept for the same amount due (the PDF shows the payments and what is left);
-        the others are rendered, :data:`PDF_CHUNK` invoices per wkhtmltopdf call, and kept.
+        the others are rendered, :data:`PDF_CHUNK` invoices per wkhtmltopdf call, and kept. With
+        ``parallel``, several wkhtmltopdf calls at once, each on a cursor of its own: only when this
+        transaction holds no lock on ``moves`` (rendering writes on them), see
+        ``cobranza.reminder._prepare_email_pdfs``.
         """
         moves = moves.sudo()
         pdfs = {move.id: move.invoice_pdf_report_id.id for move in moves if move.invoice_pdf_report_id}
@@ -54,7 +57,8 @@ class AccountMove(models.Model):
         report = self.env.ref('account.account_invoices').sudo()
         chunk_size = PDF_CHUNK if _wkhtml().is_patched_qt else 1
         chunks = [missing[start:start + chunk_size] for start in range(0, len(missing), chunk_size)]
-        for chunk, (contents, mimetype) in zip(chunks, self._cobranza_render_chunks(report, chunks), strict=True):
+        rendered = self._cobranza_render_chunks(report, chunks, parallel)
+        for chunk, (contents, mimetype) in zip(chunks, rendered, strict=True):
             attachments = self.env['ir.attachment'].sudo().create([{
                 'name': f"{(move.name or 'INV').replace('/', '_')}.pdf",
                 'raw': contents[move.id],
@@ -67,14 +71,14 @@ class AccountMove(models.Model):
         return pdfs
 
     @api.model
-    def _cobranza_render_chunks(self, report, chunks):
+    def _cobranza_render_chunks(self, report, chunks, parallel=False):
         """[({invoice id: content}, mimetype)] of each chunk of invoices, several wkhtmltopdf calls at once.
 
         Each worker renders on a cursor of its own (the invoices are committed: posted long before
         their reminders). While tests run, in this transaction, one after the other.
         """
         workers = int(self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.pdf_workers', PDF_WORKERS))
-        if workers <= 1 or len(chunks) <= 1 or modules.module.current_test or config['test_enable']:
+        if not parallel or workers <= 1 or len(chunks) <= 1 or modules.module.current_test or config['test_enable']:
             return [self._cobranza_render_invoices(report, chunk) for chunk in chunks]
         registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
 

@@ -106,7 +106,9 @@ class Outcomes:
         self.log(group, log_result or state, detail=reason, text=text, provider_message_id=provider_message_id)
 
     def log(self, group, result, detail=None, text=None, provider_message_id=None):
-        leader = group[0]
+        # With the batch's prefetch (``group[0]`` alone has none): its fields re-read after a flush
+        # are fetched once for the batch, not one query per group.
+        leader = group[0].with_prefetch(group._prefetch_ids)
         recipient = self.values.get(leader.id, {}).get('recipient') or leader.recipient
         self.logs.append(leader._log_values(result, detail=detail, text=text, reminders=group, recipient=recipient,
                                             provider_message_id=provider_message_id or leader.provider_message_id))
@@ -182,6 +184,8 @@ class CobranzaReminder(models.Model):
         for channels in (QUEUED_CHANNELS, ('whatsapp',)):
             released = []
             while True:
+                if commit and 'email' in channels:
+                    self._prepare_email_pdfs(now, limit, released)
                 batch = self._claim(now, channels, limit, skip_ids=released)
                 if not batch:
                     break
@@ -194,6 +198,34 @@ class CobranzaReminder(models.Model):
                     if remaining_time <= 0:
                         return handled
         return handled
+
+    @api.model
+    def _prepare_email_pdfs(self, now, limit, skip_ids=()):
+        """The invoice PDFs of the next batch of due e-mails, rendered and committed before it is claimed.
+
+        Rendering an invoice writes on it (Odoo's computes of its lines), and the PDFs are rendered
+        by several workers on cursors of their own: in the claim's transaction, which holds locks on
+        these invoices (their portal tokens), they would wait for it forever. The claim then finds
+        every PDF stored. Nothing is claimed here: a PDF rendered by two workers at once is kept twice,
+        no message goes twice.
+        """
+        rows = self.env.execute_query(SQL(
+            """WITH due AS (
+                   SELECT r.partner_id FROM cobranza_reminder r
+                    WHERE r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.channel = 'email'
+                      AND r.id != ALL(%(skip)s)
+                    ORDER BY r.scheduled_at, r.id LIMIT %(limit)s)
+               SELECT DISTINCT r.move_id FROM cobranza_reminder r
+                WHERE r.partner_id IN (SELECT partner_id FROM due) AND r.channel = 'email'
+                  AND r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.move_id IS NOT NULL""",
+            pending=PENDING_STATES, now=now, skip=list(skip_ids) or [0], limit=limit))
+        if not rows:
+            return
+        moves = self.env['account.move'].browse(row[0] for row in rows).exists()
+        moves._cobranza_ensure_access_tokens()
+        self.env['ir.cron']._commit_progress(0)
+        self.env['account.move']._cobranza_invoice_pdfs(moves, parallel=True)
+        self.env['ir.cron']._commit_progress(0)
 
     @api.model
     def _claim(self, now, channels, limit, skip_ids=()):
@@ -268,8 +300,16 @@ class CobranzaReminder(models.Model):
         return len(groups), released
 
     def _batch_context(self, now):
-        """What every group of this batch is checked against, read once: terms, messages already sent."""
+        """What every group of this batch is checked against, read once: terms, messages already sent.
+
+        The records the checks and the texts read are fetched here for the whole batch: a group's
+        leader (``group[0]``) is a record of its own for the ORM, whose reads would otherwise fetch
+        its debtor, invoices and grouped invoices one query each.
+        """
         self.move_id._cobranza_ensure_access_tokens()
+        # Reading a field of the whole recordset fetches the columns of every one of its records.
+        (self.move_id | self.grouped_move_ids).mapped('name')
+        self.partner_id.state_id.mapped('code')
         sent = defaultdict(list)
         # An unconfirmed message may have reached the debtor: it counts.
         for partner_id, channel, company_id, date in self.env.execute_query(SQL(
