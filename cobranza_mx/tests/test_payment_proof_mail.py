@@ -56,7 +56,7 @@ class TestPaymentProofByEmail(ProofCommon):
         self.assertIn(proof.name, log.detail)
         self.assertEqual(proof.activity_ids.user_id, self.collector_1)
         # The same file again is a duplicate, refused like any proof; nothing new is stored.
-        with self.assertRaisesRegex(ValidationError, 'already received'):
+        with self.assert_refused(ValidationError, 'already received'):
             self._receive('tesoreria@abarrotes-esperanza.example.com', 'Otra vez', [('cep-copia.xml', CEP)])
         self.assertEqual(self.Proof.search_count([('source', '=', 'email')]), 1)
 
@@ -67,12 +67,12 @@ class TestPaymentProofByEmail(ProofCommon):
         self.assertEqual(str(proof.payment_date), '2026-06-13', "the message's date (UTC)")
 
     def test_refused_without_amount_file_or_known_sender(self):
-        with self.assertRaisesRegex(ValidationError, 'does not say the amount'):
+        with self.assert_refused(ValidationError, 'does not say the amount'):
             self._receive('tesoreria@abarrotes-esperanza.example.com', 'Comprobante', [('ficha.pdf', PDF)])
-        with self.assertRaisesRegex(ValidationError, 'carries no file'):
+        with self.assert_refused(ValidationError, 'carries no file'):
             self._receive('tesoreria@abarrotes-esperanza.example.com', 'Pago $500.00', [])
-        with self.assertRaisesRegex(ValidationError, 'not a debtor'):
+        with self.assert_refused(ValidationError, 'not a debtor'):
             self._receive('desconocido@example.com', 'Pago $500.00', [('ficha.pdf', PDF)])
-        with self.assertRaisesRegex(ValidationError, 'not a PDF'):
+        with self.assert_refused(ValidationError, 'not a PDF'):
             self._receive('tesoreria@abarrotes-esperanza.example.com', 'Pago $500.00', [('virus.exe', b'MZ\x90\x00')])
         self.assertFalse(self.Proof.search([('source', '=', 'email')]))
