@@ -102,18 +102,5 @@ class CobranzaApprovalMixin(models.AbstractModel):
     def _log_approval_step(self, result, detail, **values):
         """A row of the contact log (channel *agreement*) for a step of this record, by the current user."""
         self.ensure_one()
-        account = self.account_id.sudo()
-        now = fields.Datetime.now()
-        return self.env['cobranza.contact.log'].sudo().create({
-            'date': now,
-            'local_time': account._debtor_local_time(now)[0],
-            'company_id': self.company_id.id,
-            'partner_id': self.partner_id.id,
-            'account_id': account.id,
-            'move_ids': [fields.Command.set(self.move_ids.ids)],
-            'user_id': self.env.user.id,
-            'channel': 'agreement',
-            'result': result,
-            'detail': detail[:250],
-            **values,
-        })
+        return self.account_id.sudo()._log_contact('agreement', result, detail=detail[:250],
+                                                   move_ids=[fields.Command.set(self.move_ids.ids)], **values)
