@@ -74,3 +74,5 @@ from . import cobranza_agreement_restructure
 from . import cobranza_agreement_condonation
 from . import cobranza_agreement_log
 from . import cobranza_reminder_agreement
+from . import cobranza_reminder_plan
+from . import ir_qweb

@@ -24,11 +24,18 @@ PDF_DESCRIPTION = 'cobranza_mx invoice PDF, amount due %s'
 class AccountMove(models.Model):
     _inherit = 'account.move'
 
-    # Written by the reminders' scheduler (SQL); empty: to plan (new invoice, other policy, stage or rules).
+    # Written by the reminders' scheduler (SQL, table cobranza_reminder_plan); empty: to plan (new invoice,
+    # other policy, stage or rules).
     cobranza_reminder_next_at = fields.Datetime(
-        string="Next Reminder Planning", readonly=True, copy=False, index='btree_not_null',
+        string="Next Reminder Planning", compute='_compute_cobranza_reminder_next_at',
         help="The next moment a reminder rule of the invoice's policy wants a reminder: the scheduler reads "
              "only the invoices whose moment has come.")
+
+    def _compute_cobranza_reminder_next_at(self):
+        plans = self.env['cobranza.reminder.plan'].sudo().search([('move_id', 'in', self.ids)])
+        moments = {plan.move_id.id: plan.next_at for plan in plans}
+        for move in self:
+            move.cobranza_reminder_next_at = moments.get(move.id, False)
 
     @api.model
     def _cobranza_invoice_pdfs(self, moves, parallel=False):

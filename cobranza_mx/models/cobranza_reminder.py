@@ -79,6 +79,10 @@ class CobranzaReminder(models.Model):
     _reminder_uniq = models.Constraint(
         'UNIQUE(move_id, rule_id, channel, occurrence)',
         'A reminder is sent once per invoice, rule, channel and occurrence.')
+    # The sending queue's claims (cobranza_reminder_send._claim): the next due reminders, and the
+    # pending or sending ones of a debtor and channel, found among millions of sent ones.
+    _pending_due_idx = models.Index("(scheduled_at, id) WHERE state IN ('scheduled', 'deferred')")
+    _pending_debtor_idx = models.Index("(partner_id, channel) WHERE state IN ('scheduled', 'deferred', 'sending')")
 
     @api.depends_context('lang')
     @api.depends('reason_code', 'reason_args')

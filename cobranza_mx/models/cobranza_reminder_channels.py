@@ -65,8 +65,9 @@ class CobranzaReminder(models.Model):
         terms = self.env['cobranza.forbidden.term'].sudo().search([('active', '=', True)]).mapped('term')
         for template, template_items in by_template.items():
             leaders = [item.group[0].id for item in template_items]
-            mails = template.sudo().send_mail_batch(leaders, email_values={'recipient_ids': [],
-                                                                           'scheduled_date': now})
+            # One compilation of the template for the batch (see ..models.ir_qweb).
+            mails = template.sudo().with_context(cobranza_qweb_cache={}).send_mail_batch(
+                leaders, email_values={'recipient_ids': [], 'scheduled_date': now})
             refused = mails.browse()
             attachment_rows = []
             for item, mail in zip(template_items, mails, strict=True):
@@ -157,6 +158,7 @@ class CobranzaReminder(models.Model):
     # The pacing loop keeps its state in locals on purpose: one place to read it.
     def _whatsapp_send_company(self, company, items, now, outcomes, commit):  # pylint: disable=too-many-locals
         rate = company.cobranza_whatsapp_rate_limit or 80
+        phone_number_id = company.cobranza_whatsapp_phone_number_id
         interval = slot_interval(rate)
         sender = ConcurrentSender(company.cobranza_whatsapp_api_url, company.cobranza_whatsapp_token,
                                   company.cobranza_whatsapp_phone_number_id,
@@ -168,15 +170,21 @@ class CobranzaReminder(models.Model):
         released = []
         # Attempts before this pass, read before anything is written (a message given a new slot is
         # still the same attempt).
-        attempts = {item.group[0].id: item.group[0].attempt_count + 1 for item in items}
+        # (Read for every leader at once: a group's leader alone is a record of its own.)
+        leaders = self.browse([item.group._ids[0] for item in items])
+        attempts = {leader.id: leader.attempt_count + 1 for leader in leaders}
+        # Every chunk handed over commits, which empties the ORM's cache: what the calls and the
+        # contact log need is read now, once for the batch.
+        outcomes.prime([item.group for item in items])
+        specs = {item.group[0].id: self._whatsapp_spec(item) for item in items}
         try:
             while queue or inflight:
                 free = sender.workers - len(inflight)
                 # Hand over chunks of at least half the pool: fewer commits than one per message.
                 if queue and free and (free * 2 >= sender.workers or len(queue) <= free or not inflight):
                     chunk = [queue.popleft() for _i in range(min(free, len(queue)))]
-                    jobs, given_back = self._whatsapp_hand_over(company, chunk, queue, interval, now, outcomes, commit,
-                                                                attempts)
+                    jobs, given_back = self._whatsapp_hand_over(phone_number_id, chunk, queue, interval, now, outcomes,
+                                                                commit, attempts, specs)
                     released += given_back
                     for job, item in jobs:
                         inflight[sender.submit(job)] = item
@@ -196,13 +204,21 @@ class CobranzaReminder(models.Model):
         outcomes.flush()
         return released
 
-    def _whatsapp_hand_over(self, company, chunk, queue, interval, now, outcomes, commit, attempts):
+    def _whatsapp_spec(self, item):
+        """(template, language, parameters, callback data) of the call for ``item``'s group."""
+        leader = item.group[0]
+        rule = leader.rule_id
+        return (rule.whatsapp_template, rule.whatsapp_language or 'es_MX',
+                [item.values[name] or '-' for name in leader._whatsapp_param_names()],  # the API refuses ''
+                f'cobranza.reminder:{leader.id}')
+
+    def _whatsapp_hand_over(self, phone_number_id, chunk, queue, interval, now, outcomes, commit, attempts, specs):
         """Slots for ``chunk``, its hand-over made durable: ([(job, item)], ids given back unsent).
 
         When the number's next free slot is too far ahead, the chunk and the rest of ``queue`` are
-        given back, scheduled at that slot.
+        given back, scheduled at that slot. ``specs`` are the calls' :meth:`_whatsapp_spec`.
         """
-        first, db_now = self._whatsapp_reserve(company.cobranza_whatsapp_phone_number_id, len(chunk), interval)
+        first, db_now = self._whatsapp_reserve(phone_number_id, len(chunk), interval)
         wait = first - db_now
         given_back = []
         if wait > MAX_WAIT_SECONDS:
@@ -221,13 +237,11 @@ class CobranzaReminder(models.Model):
         start = clock() + max(wait, 0.0)
         jobs = []
         for index, item in enumerate(chunk):
-            leader = item.group[0]
-            rule = leader.rule_id
+            leader_id = item.group._ids[0]
+            template, language, params, callback_data = specs[leader_id]
             jobs.append((Job(
-                key=leader.id, to=item.recipient.lstrip('+'), template=rule.whatsapp_template,
-                language=rule.whatsapp_language or 'es_MX',
-                params=[item.values[name] or '-' for name in leader._whatsapp_param_names()],  # the API refuses ''
-                callback_data=f'cobranza.reminder:{leader.id}',
+                key=leader_id, to=item.recipient.lstrip('+'), template=template, language=language, params=params,
+                callback_data=callback_data,
                 not_before=start + index * interval, not_after=start + index * interval + LATE_TOLERANCE), item))
         return jobs, given_back
 

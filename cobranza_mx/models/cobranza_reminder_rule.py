@@ -158,7 +158,4 @@ class CobranzaPolicy(models.Model):
     def _cobranza_replan_reminders(self):
         """The open invoices of these policies are planned again by the next pass of the reminders."""
         if self.ids:
-            self.env.cr.execute(SQL(
-                """UPDATE account_move SET cobranza_reminder_next_at = NULL
-                    WHERE cobranza_policy_id = ANY(%s) AND cobranza_reminder_next_at IS NOT NULL""", self.ids))
-            self.env['account.move'].invalidate_model(['cobranza_reminder_next_at'])
+            self.env['cobranza.reminder.plan']._forget(SQL("m.cobranza_policy_id = ANY(%s)", self.ids))

@@ -2,17 +2,18 @@
 
 Which occurrence of a rule is due, and when, is :func:`..tools.reminder_schedule.reminder_occurrence`.
 Each invoice keeps the next moment one of its policy's rules wants a reminder
-(``cobranza_reminder_next_at``, indexed): a pass reads only the invoices whose moment has come or
+(``cobranza.reminder.plan``, indexed): a pass reads only the invoices whose moment has come or
 that were never planned, not every open invoice of a repeating rule.
 """
 from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools import contact_window as cw
-from ..tools.reminder_schedule import next_reminder_moment, reminder_occurrence
+from ..tools.reminder_schedule import moment_after, occurrence_after
 from .cobranza_reminder_rule import TRIGGER_INVOICE
 
 # Invoices planned per statement.
@@ -49,8 +50,9 @@ class CobranzaReminder(models.Model):
                   FROM account_move m
                   JOIN res_partner p ON p.id = m.commercial_partner_id
              LEFT JOIN res_country_state s ON s.id = p.state_id
+             LEFT JOIN cobranza_reminder_plan pl ON pl.move_id = m.id
                  WHERE %(open)s AND m.cobranza_policy_id IS NOT NULL AND NOT COALESCE(m.cobranza_excluded, FALSE)
-                   AND (m.cobranza_reminder_next_at IS NULL OR m.cobranza_reminder_next_at <= %(now)s)
+                   AND (pl.next_at IS NULL OR pl.next_at <= %(now)s)
                    AND m.id > %(last)s
                  ORDER BY m.id
                  LIMIT %(limit)s
@@ -61,47 +63,56 @@ class CobranzaReminder(models.Model):
                 break
             wanted, next_at = self._plan_rows(by_policy, rows, now)
             created += self._insert_wanted(company, wanted)
-            self.env.cr.execute(SQL(
-                """UPDATE account_move m SET cobranza_reminder_next_at = v.next_at
-                     FROM (VALUES %s) AS v(id, next_at) WHERE m.id = v.id""",
-                SQL(', ').join(SQL('(%s::int4, %s::timestamp)', move_id, moment)
-                               for move_id, moment in next_at.items())))
+            self.env['cobranza.reminder.plan']._write_moments(next_at)
             last_id = rows[-1][0]
-        self.env['account.move'].invalidate_model(['cobranza_reminder_next_at'])
         return self.browse(created)
 
     @api.model
     def _plan_rows(self, by_policy, rows, now):  # pylint: disable=too-many-locals
         """(wanted reminders, next moment of each invoice) for the invoice ``rows`` of :meth:`_schedule`.
 
-        ``wanted`` maps (move, rule, channel, occurrence) to (partner, account, moment).
+        ``wanted`` maps (move, rule, channel, occurrence) to (partner, account, moment). The rules are
+        read once into plain tuples, and a rule's first moment is computed once per due date and time
+        zone (a day's invoices share a few hundred of them), not once per invoice.
         """
+        specs = {policy_id: [RuleSpec.of(rule) for rule in rules] for policy_id, rules in by_policy.items()}
+        zones, bases = {}, {}
         wanted = {}
         next_at = {}
         for move_id, partner_id, account_id, due, policy_id, stage_id, residual, tz, state_code in rows:
-            tz_name = cw.debtor_tz(tz, state_code)
+            tz_name = zones.get((tz, state_code))
+            if tz_name is None:
+                tz_name = zones[(tz, state_code)] = cw.debtor_tz(tz, state_code)
             moment = NEVER
-            for rule in by_policy.get(policy_id, ()):
-                following = next_reminder_moment(due, tz_name, now, rule.offset_hours, rule.repeat_interval_hours,
-                                                 rule.repeat_max)
+            for spec in specs.get(policy_id, ()):
+                key = (due, spec.offset_hours, tz_name)
+                base = bases.get(key)
+                if base is None:
+                    base = bases[key] = cw.reminder_moment(due, spec.offset_hours, tz_name)
+                following = moment_after(base, now, spec.interval, spec.repeat_max)
                 if following and following < moment:
                     moment = following
-                if residual < rule.min_amount or (rule.stage_ids and stage_id not in rule.stage_ids.ids):
+                if residual < spec.min_amount or (spec.stage_ids and stage_id not in spec.stage_ids):
                     continue
-                occurrence, due_at = reminder_occurrence(due, tz_name, now, rule.offset_hours,
-                                                         rule.repeat_interval_hours, rule.repeat_max)
+                occurrence, due_at = occurrence_after(base, now, spec.interval, spec.repeat_max)
                 if due_at is None:
                     continue
-                for channel in rule._channels():
-                    wanted[(move_id, rule.id, channel, occurrence)] = (partner_id, account_id, due_at)
+                for channel in spec.channels:
+                    wanted[(move_id, spec.id, channel, occurrence)] = (partner_id, account_id, due_at)
             next_at[move_id] = moment
         return wanted, next_at
 
     @api.model
     def _insert_wanted(self, company, wanted):
-        """Insert the ``wanted`` reminders that do not exist yet; returns the ids inserted."""
+        """Insert the ``wanted`` reminders that do not exist yet; returns the ids inserted.
+
+        The rows go as one array per column (``unnest``): a few parameters whatever their number.
+        """
         if not wanted:
             return []
+        columns = list(zip(*((partner_id, account_id, move_id, rule_id, channel, occurrence, due_at)
+                             for (move_id, rule_id, channel, occurrence), (partner_id, account_id, due_at)
+                             in wanted.items()), strict=True))
         rows = self.env.execute_query(SQL(
             """INSERT INTO cobranza_reminder (company_id, partner_id, account_id, move_id, rule_id, channel, occurrence,
                                               due_at, scheduled_at, state, attempt_count,
@@ -109,12 +120,28 @@ class CobranzaReminder(models.Model):
                SELECT %(company)s, v.partner_id, v.account_id, v.move_id, v.rule_id, v.channel, v.occurrence,
                       v.due_at, v.due_at, 'scheduled', 0, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
                       now() AT TIME ZONE 'UTC'
-                 FROM (VALUES %(values)s) AS v(partner_id, account_id, move_id, rule_id, channel, occurrence, due_at)
+                 FROM unnest(%(partners)s::int4[], %(accounts)s::int4[], %(moves)s::int4[], %(rules)s::int4[],
+                             %(channels)s::varchar[], %(occurrences)s::int4[], %(due)s::timestamp[])
+                      AS v(partner_id, account_id, move_id, rule_id, channel, occurrence, due_at)
                ON CONFLICT (move_id, rule_id, channel, occurrence) DO NOTHING
                RETURNING id""",
-            company=company.id, uid=self.env.uid,
-            values=SQL(', ').join(
-                SQL('(%s::int4, %s::int4, %s::int4, %s::int4, %s::varchar, %s::int4, %s::timestamp)',
-                    partner_id, account_id, move_id, rule_id, channel, occurrence, due_at)
-                for (move_id, rule_id, channel, occurrence), (partner_id, account_id, due_at) in wanted.items())))
+            company=company.id, uid=self.env.uid, partners=list(columns[0]), accounts=list(columns[1]),
+            moves=list(columns[2]), rules=list(columns[3]), channels=list(columns[4]), occurrences=list(columns[5]),
+            due=list(columns[6])))
         return sorted(row[0] for row in rows)
+
+
+class RuleSpec(NamedTuple):
+    """What the planner reads of a reminder rule, read once per pass."""
+    id: int
+    offset_hours: float
+    interval: float
+    repeat_max: int
+    min_amount: float
+    stage_ids: frozenset
+    channels: tuple
+
+    @classmethod
+    def of(cls, rule):
+        return cls(rule.id, rule.offset_hours, rule.repeat_interval_hours, rule.repeat_max, rule.min_amount,
+                   frozenset(rule.stage_ids.ids), tuple(rule._channels()))

@@ -58,6 +58,12 @@ def _log_detail(detail):
     return {'detail': detail or False}
 
 
+def local_time_label(now, tz_name):
+    """The contact log's local time of ``now`` (naive UTC) in ``tz_name`` (``2026-06-16 10:00:00 America/…``)."""
+    local = pytz.utc.localize(now).astimezone(pytz.timezone(tz_name))
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} {tz_name}"
+
+
 def _sql_value(column, value):
     """``value`` as the parameter of its column (JSON columns get their text)."""
     if OUTCOME_COLUMNS[column] == 'jsonb' and value is not None:
@@ -91,6 +97,8 @@ class Outcomes:
         self.env = env
         self.values = {}
         self.logs = []
+        # {leader id: (contact log values of its group, debtor's zone)}, read by :meth:`prime`.
+        self.log_bases = {}
 
     def set(self, reminders, **values):
         for reminder_id in reminders.ids:
@@ -105,7 +113,31 @@ class Outcomes:
         self.set(group, **values)
         self.log(group, log_result or state, detail=reason, text=text, provider_message_id=provider_message_id)
 
+    def prime(self, groups):
+        """Read now what the contact log rows of ``groups`` repeat (debtor, invoices, rule, template…).
+
+        For a channel that commits while it sends (WhatsApp hands each chunk over durably): every
+        commit empties the ORM's cache, and each row would read its records again, a few queries
+        per message. The values that depend on the attempt (date, result, detail, text, provider
+        id) are set by :meth:`log`.
+        """
+        for group in groups:
+            leader = group[0].with_prefetch(group._prefetch_ids)
+            recipient = self.values.get(leader.id, {}).get('recipient') or leader.recipient
+            self.log_bases[leader.id] = (leader._log_values('queued', reminders=group, recipient=recipient),
+                                         leader.partner_id._cobranza_timezone())
+
     def log(self, group, result, detail=None, text=None, provider_message_id=None):
+        primed = self.log_bases.get(group._ids[0])
+        if primed:
+            base, tz_name = primed
+            now = fields.Datetime.now()
+            self.logs.append({
+                **base, 'date': now, 'local_time': local_time_label(now, tz_name), 'result': result, 'body': text,
+                'recipient': self.values.get(group._ids[0], {}).get('recipient') or base['recipient'],
+                'provider_message_id': provider_message_id or base['provider_message_id'],
+                **_log_detail(detail)})
+            return
         # With the batch's prefetch (``group[0]`` alone has none): its fields re-read after a flush
         # are fetched once for the batch, not one query per group.
         leader = group[0].with_prefetch(group._prefetch_ids)
@@ -247,14 +279,25 @@ class CobranzaReminder(models.Model):
                    AND r.id != ALL(%(skip)s)
                  ORDER BY r.scheduled_at, r.id
                  LIMIT %(limit)s
-            ), grp AS (SELECT DISTINCT partner_id, channel FROM due)
+                 -- Another worker's batch is skipped, not waited for nor taken again: it gets the next one.
+                   FOR UPDATE OF r SKIP LOCKED
+            ), grp AS (SELECT DISTINCT partner_id, channel FROM due),
+            -- Materialized: the transaction locks below are taken for these groups only. Written as
+            -- one flat join, PostgreSQL may evaluate the lock on every pending reminder it scans,
+            -- locking every debtor of the queue away from the other workers.
+            candidate AS MATERIALIZED (
+                SELECT r.id, r.partner_id
+                  FROM cobranza_reminder r
+                  JOIN grp ON grp.partner_id = r.partner_id AND grp.channel = r.channel
+                 WHERE r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.id != ALL(%(skip)s)
+                   AND NOT EXISTS (SELECT 1 FROM cobranza_reminder s
+                                    WHERE s.partner_id = r.partner_id AND s.channel = r.channel
+                                      AND s.state = 'sending')
+            )
             SELECT r.id
-              FROM cobranza_reminder r
-              JOIN grp ON grp.partner_id = r.partner_id AND grp.channel = r.channel
-             WHERE r.state IN %(pending)s AND r.scheduled_at <= %(now)s AND r.id != ALL(%(skip)s)
-               AND NOT EXISTS (SELECT 1 FROM cobranza_reminder s
-                                WHERE s.partner_id = r.partner_id AND s.channel = r.channel AND s.state = 'sending')
-               AND pg_try_advisory_xact_lock(%(base)s::bigint * 4294967296 + r.partner_id::bigint * 4 + %(index)s)
+              FROM candidate c
+              JOIN cobranza_reminder r ON r.id = c.id
+             WHERE pg_try_advisory_xact_lock(%(base)s::bigint * 4294967296 + c.partner_id::bigint * 4 + %(index)s)
              ORDER BY r.id
                FOR UPDATE OF r SKIP LOCKED
             """,
@@ -310,6 +353,9 @@ class CobranzaReminder(models.Model):
         # Reading a field of the whole recordset fetches the columns of every one of its records.
         (self.move_id | self.grouped_move_ids).mapped('name')
         self.partner_id.state_id.mapped('code')
+        # The portal links' tokens sign the account's customer.
+        self.account_id.mapped('partner_id')
+        self.rule_id.policy_id.mapped('portal_link_days')
         sent = defaultdict(list)
         # An unconfirmed message may have reached the debtor: it counts.
         for partner_id, channel, company_id, date in self.env.execute_query(SQL(
@@ -510,7 +556,6 @@ class CobranzaReminder(models.Model):
         reminders = reminders or self
         tz_name = self.partner_id._cobranza_timezone()
         now = fields.Datetime.now()
-        local = pytz.utc.localize(now).astimezone(pytz.timezone(tz_name))
         template = {
             'email': (self.rule_id.mail_template_id or self._default_email_template()).name,
             'whatsapp': self.rule_id.whatsapp_template,
@@ -518,7 +563,7 @@ class CobranzaReminder(models.Model):
         }.get(self.channel) or self.rule_id.name
         return {
             'date': now,
-            'local_time': f"{local.strftime('%Y-%m-%d %H:%M:%S')} {tz_name}",
+            'local_time': local_time_label(now, tz_name),
             'company_id': self.company_id.id,
             'partner_id': self.partner_id.id,
             'account_id': self.account_id.id,

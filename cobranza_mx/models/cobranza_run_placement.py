@@ -182,16 +182,17 @@ class CobranzaRun(models.Model):
                 UPDATE account_move m
                    SET cobranza_account_id = n.account_id, cobranza_policy_id = n.policy_id,
                        cobranza_stage_id = n.stage_id, cobranza_stage_date = n.stage_date,
-                       cobranza_next_action_date = n.next_action,
-                       -- Another policy or stage, other reminder rules: the reminders plan it again.
-                       cobranza_reminder_next_at = CASE WHEN (n.policy_id, n.stage_id)
-                                                                 IS DISTINCT FROM (n.old_policy, n.old_stage)
-                                                            THEN NULL ELSE m.cobranza_reminder_next_at END
+                       cobranza_next_action_date = n.next_action
                   FROM locked_new n
                  WHERE m.id = n.id AND %(selection)s
                    AND (n.account_id, n.policy_id, n.stage_id, n.stage_date, n.next_action)
                        IS DISTINCT FROM (n.old_account, n.old_policy, n.old_stage, n.old_stage_date, n.old_next)
-             RETURNING n.id, n.account_id, n.old_stage, n.stage_id, n.days, n.residual
+             RETURNING n.id, n.account_id, n.old_stage, n.stage_id, n.days, n.residual, n.policy_id, n.old_policy
+            ),
+            -- Another policy or stage, other reminder rules: the reminders plan it again.
+            unplanned AS (
+                DELETE FROM cobranza_reminder_plan p USING upd u
+                 WHERE p.move_id = u.id AND (u.policy_id, u.stage_id) IS DISTINCT FROM (u.old_policy, u.old_stage)
             ),
             history AS (
                 %(history_insert)s

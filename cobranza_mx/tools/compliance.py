@@ -7,6 +7,7 @@ Matching ignores case and accents and respects word boundaries, so "cárcel" cat
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 _TAG_RE = re.compile(r'<[^>]+>')
 
@@ -23,12 +24,21 @@ def plain_text(text):
     return html.unescape(_TAG_RE.sub(' ', text or ''))
 
 
+@lru_cache(maxsize=64)
+def _patterns(terms):
+    """(term, compiled pattern of its folded form) of each term that folds to something."""
+    return tuple((term, re.compile(r'(?<!\w)' + re.escape(needle) + r'(?!\w)'))
+                 for term in terms if (needle := fold(term)))
+
+
 def find_forbidden(text, terms):
-    """The terms (as given) that appear in ``text``, in the order of ``terms``, without duplicates."""
+    """The terms (as given) that appear in ``text``, in the order of ``terms``, without duplicates.
+
+    The terms' patterns are compiled once per list (a batch of messages checks the same list).
+    """
     haystack = fold(plain_text(text))
     found = []
-    for term in terms:
-        needle = fold(term)
-        if needle and re.search(r'(?<!\w)' + re.escape(needle) + r'(?!\w)', haystack) and term not in found:
+    for term, pattern in _patterns(tuple(terms)):
+        if term not in found and pattern.search(haystack):
             found.append(term)
     return found

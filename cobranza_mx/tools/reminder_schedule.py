@@ -16,7 +16,12 @@ def reminder_occurrence(due_date, tz_name, now, offset_hours, repeat_interval_ho
     occurrence started by ``now``, numbered from 0 and capped at ``repeat_max - 1`` when
     ``repeat_max`` is set. A one-off rule is due only within ``stale_hours`` of its moment.
     """
-    base = reminder_moment(due_date, offset_hours, tz_name)
+    return occurrence_after(reminder_moment(due_date, offset_hours, tz_name), now, repeat_interval_hours, repeat_max,
+                            stale_hours)
+
+
+def occurrence_after(base, now, repeat_interval_hours=0, repeat_max=0, stale_hours=STALE_HOURS):
+    """:func:`reminder_occurrence` from the rule's first moment ``base`` (naive UTC), already computed."""
     if base > now:
         return None, None
     if repeat_interval_hours > 0:
@@ -36,7 +41,11 @@ def next_reminder_moment(due_date, tz_name, now, offset_hours, repeat_interval_h
     The same moments as :func:`reminder_occurrence`: the first one, then every
     ``repeat_interval_hours`` up to ``repeat_max`` occurrences (0: no end).
     """
-    base = reminder_moment(due_date, offset_hours, tz_name)
+    return moment_after(reminder_moment(due_date, offset_hours, tz_name), now, repeat_interval_hours, repeat_max)
+
+
+def moment_after(base, now, repeat_interval_hours=0, repeat_max=0):
+    """:func:`next_reminder_moment` from the rule's first moment ``base`` (naive UTC), already computed."""
     if base > now:
         return base
     if repeat_interval_hours <= 0:
