@@ -8,6 +8,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import HttpCase, tagged
+from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
@@ -155,6 +156,30 @@ class TestWhatsAppRate(ThroughputCommon):
             other.cr.execute("SELECT pg_advisory_unlock_all()")
         self.assertEqual(claimed, sms.filtered(lambda r: r.partner_id != other_debtor))
 
+    def test_claim_locks_only_its_groups(self):
+        """A claim takes the transaction locks of the debtors it claims, not of every debtor due.
+
+        Written as one flat join, PostgreSQL evaluated the lock on every pending reminder it
+        scanned: a worker claiming 2 debtors locked the whole queue away from the others.
+        """
+        self.rule_sms_24.write({'active': True, 'offset_hours': -48, 'channel_sms': True, 'channel_email': False})
+        with freeze_time(NOW):
+            created = self.Reminder._schedule(self.env['cobranza.reminder.rule'].search([]), self.company, NOW)
+        self.assertEqual(len(created.filtered(lambda r: r.channel == 'sms')), 24)
+        advisory = SQL("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        [[before]] = self.env.execute_query(advisory)
+        # The plan PostgreSQL picks for a long queue (hash joins), whatever this small table's statistics say.
+        self.env.cr.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off")
+        claimed = self.Reminder._claim(NOW, ('sms',), 2)
+        self.env.cr.execute("RESET enable_nestloop; RESET enable_mergejoin")
+        self.assertEqual(len(claimed.partner_id), 2)
+        [[after]] = self.env.execute_query(advisory)
+        self.assertEqual(after - before, 2, "one lock per debtor claimed")
+        # The next claim of the same worker takes the next debtors, the first ones stay its own.
+        following = self.Reminder._claim(NOW, ('sms',), 2, skip_ids=claimed.ids)
+        self.assertEqual(len(following.partner_id), 2)
+        self.assertFalse(following & claimed)
+
     @contextmanager
     def _other_worker(self):
         """A real second connection to the database, as another Odoo worker's."""
@@ -200,6 +225,29 @@ class TestReminderPlanning(ThroughputCommon):
         with freeze_time(week_later + timedelta(hours=1)):
             self.Reminder._schedule(rules, self.company, week_later + timedelta(hours=1))
         self.assertTrue(all(self.invoices.mapped('cobranza_reminder_next_at')))
+
+    def test_plan_query_count_does_not_grow(self):
+        """Planning twice as many invoices costs the same statements: rows go as arrays, moments are memoized."""
+        self.rule_weekly.active = True
+        rules = self.env['cobranza.reminder.rule'].search([])
+        moment = local('America/Mexico_City', 2026, 6, 28, 10, 0)
+        counts = []
+        # The first pass reads what any pass reads once (rules, caches): the next two are compared.
+        for invoices in (self.invoices[:4], self.invoices[:8], self.invoices[8:]):
+            # Only ``invoices`` in collection this time (as SQL: no exclusion side effect to count).
+            self.env.cr.execute(SQL("UPDATE account_move SET cobranza_excluded = (id != ALL(%s)) WHERE id = ANY(%s)",
+                                    invoices.ids, self.invoices.ids))
+            self.env.cr.execute("DELETE FROM cobranza_reminder_plan")
+            self.env.cr.execute("DELETE FROM cobranza_reminder")
+            self.env.invalidate_all()
+            with freeze_time(moment):
+                queries = sql_db.sql_counter
+                created = self.Reminder._schedule(rules, self.company, moment)
+                counts.append(sql_db.sql_counter - queries)
+            self.assertEqual(created.move_id, invoices)
+            self.assertEqual(len(self.env['cobranza.reminder.plan'].search([('move_id', 'in', invoices.ids)])),
+                             len(invoices))
+        self.assertEqual(counts[1], counts[2], f"8 invoices: {counts[1]} queries, 16: {counts[2]}")
 
     def test_stage_change_plans_again(self):
         """An invoice that the daily run moves to another stage is planned again (stage filters of rules)."""
@@ -266,3 +314,28 @@ class TestInvoicePdfs(ThroughputCommon, HttpCase):
         Reminder._send_due(moment)
         self.env.invalidate_all()
         return self.Reminder.search([])
+
+
+@tagged('post_install', '-at_install')
+class TestEmailBatch(ThroughputCommon):
+
+    def test_template_compiled_once_per_batch(self):
+        """The 24 e-mails of a batch compile their QWeb body once, each rendered with its own debtor."""
+        self.rule_email_48.write({'active': True, 'channel_email': True, 'channel_whatsapp': False})
+        IrQweb = type(self.env['ir.qweb'])
+        original = IrQweb._generate_code_uncached
+        compiled = []
+
+        def counting(qweb_self, template):
+            compiled.append(template)
+            return original(qweb_self, template)
+
+        with patch.object(IrQweb, '_generate_code_uncached', counting):
+            reminders = self._process(NOW)
+        self.assertEqual(len(reminders), 24)
+        self.assertEqual(set(reminders.mapped('state')), {'sent'}, reminders.mapped('reason'))
+        inline = [template for template in compiled if not isinstance(template, int | str)]
+        self.assertLessEqual(len(inline), 2, "the body is compiled once per batch, not once per e-mail")
+        for reminder in reminders:
+            self.assertIn(reminder.partner_id.name, str(reminder.mail_id.body_html))
+            self.assertIn(reminder.move_id.name, str(reminder.mail_id.body_html))
