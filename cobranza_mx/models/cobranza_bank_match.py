@@ -29,7 +29,7 @@ class CobranzaBankMatch(models.Model):
 
     company_id = fields.Many2one('res.company', required=True, readonly=True, index=True)
     currency_id = fields.Many2one(related='company_id.currency_id')
-    match_currency_id = fields.Many2one('res.currency', string="Match Currency", readonly=True,
+    match_currency_id = fields.Many2one('res.currency', readonly=True,
                                         default=lambda self: self.env.company.currency_id,
                                         help="The currency of the amounts and withholdings of the proposal.")
     statement_line_id = fields.Many2one('account.bank.statement.line', required=True, readonly=True,
@@ -347,6 +347,32 @@ class CobranzaBankMatch(models.Model):
 
         In OCA's *keep* mode the line's entry is kept: a new entry of the journal, at the line's date, reverses
         its suspense line and holds these items, as OCA's reconciliation screen does."""
+        suspense, new_lines, receivables = self._statement_line_items(st_line, invoices, writeoffs, currency)
+        keep = self._keep_mode(st_line.journal_id)
+        if keep:
+            created = self._keep_mode_entry(st_line, suspense, new_lines)
+        else:
+            move = st_line.move_id.with_context(skip_account_move_synchronization=True, skip_readonly_check=True,
+                                                force_delete=True)
+            before = move.line_ids
+            move.write({'line_ids': [Command.unlink(line.id) for line in suspense]
+                        + [Command.create(vals) for vals in new_lines]})
+            created = (move.line_ids - before).sorted('id')
+        if not st_line.partner_id:
+            st_line.with_context(skip_account_move_synchronization=True).partner_id = invoices[:1].commercial_partner_id
+        # The counterparts, created in the order of the invoices after the write-offs.
+        counterparts = created[len(writeoffs):]
+        for counterpart, receivable in zip(counterparts, receivables, strict=True):
+            (counterpart + receivable).reconcile()
+        if 'reconcile_mode' in st_line._fields:
+            # OCA's account_reconcile_oca: its 'edit' mode (the line's own entry changed) or its 'keep' mode,
+            # which its screen shows and undoes as its own.
+            st_line.reconcile_mode = 'keep' if keep else 'edit'
+
+    @api.model
+    def _statement_line_items(self, st_line, invoices, writeoffs, currency):
+        """``(suspense lines, values of the new items, receivables of the invoices)`` of the reconciliation of
+        :meth:`_reconcile_statement_line`."""
         company = st_line.company_id
         currency = currency or company.currency_id
         _amount, transaction_currency, *_others = st_line._get_accounting_amounts_and_currencies()
@@ -368,26 +394,7 @@ class CobranzaBankMatch(models.Model):
         if all(vals['currency_id'] == transaction_currency.id for vals in new_lines):
             last['amount_currency'] = transaction_currency.round(
                 sum(suspense.mapped('amount_currency')) - sum(vals['amount_currency'] for vals in new_lines[:-1]))
-        keep = self._keep_mode(st_line.journal_id)
-        if keep:
-            created = self._keep_mode_entry(st_line, suspense, new_lines)
-        else:
-            move = st_line.move_id.with_context(skip_account_move_synchronization=True, skip_readonly_check=True,
-                                                force_delete=True)
-            before = move.line_ids
-            move.write({'line_ids': [Command.unlink(line.id) for line in suspense]
-                        + [Command.create(vals) for vals in new_lines]})
-            created = (move.line_ids - before).sorted('id')
-        if not st_line.partner_id:
-            st_line.with_context(skip_account_move_synchronization=True).partner_id = invoices[:1].commercial_partner_id
-        # The counterparts, created in the order of the invoices after the write-offs.
-        counterparts = created[len(writeoffs):]
-        for counterpart, receivable in zip(counterparts, receivables, strict=True):
-            (counterpart + receivable).reconcile()
-        if 'reconcile_mode' in st_line._fields:
-            # OCA's account_reconcile_oca: its 'edit' mode (the line's own entry changed) or its 'keep' mode,
-            # which its screen shows and undoes as its own.
-            st_line.reconcile_mode = 'keep' if keep else 'edit'
+        return suspense, new_lines, receivables
 
     @api.model
     def _keep_mode_entry(self, st_line, suspense, new_lines):

@@ -58,6 +58,8 @@ MAX_POOL_SCAN = 40
 # The combination search: a line pays at most this many invoices, among at most this many of its debtor.
 MAX_COMBINATION_SIZE = 4
 MAX_COMBINATION_POOL = 40
+# A reference is looked up in single tokens and runs of up to this many ('INV 2026 00012').
+MAX_KEY_TOKENS = 3
 
 
 @dataclass
@@ -197,7 +199,6 @@ class Matcher:
                 self.foreign.append(invoice)
             else:
                 self.main.add(invoice, self._payable_amounts(invoice))
-        self.max_key_tokens = 3
 
     def _use_date(self, date):
         """Index the foreign invoices converted at the rates of ``date`` (once per date)."""
@@ -246,7 +247,7 @@ class Matcher:
         tokens = TOKEN_RE.findall(label)
         found = {}
         # Single tokens, and runs of up to three tokens ('INV 2026 00012').
-        for size in range(1, self.max_key_tokens + 1):
+        for size in range(1, MAX_KEY_TOKENS + 1):
             for start in range(len(tokens) - size + 1):
                 key = _key(''.join(tokens[start:start + size]))
                 for invoice in self._lookup('by_key', key):
