@@ -16,8 +16,9 @@ class CobranzaBankUsdDemo(models.AbstractModel):
     _name = 'cobranza.bank.usd.demo'
     _description = 'Collection Demo: USD Bank Lines'
 
+    # One straight script of the demo's records, in the order a person would make them.
     @api.model
-    def _generate(self, company, today):
+    def _generate(self, company, today):  # pylint: disable=too-many-locals
         """A USD bank journal of ``company`` with lines paying USD and MXN invoices (one net of withholdings in
         USD, one the bank converted from USD into the MXN account, one matching nothing); the lines matched,
         the exact USD one reconciled (with its exchange difference). Once: nothing when its customers exist.
