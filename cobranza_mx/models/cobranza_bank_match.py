@@ -105,7 +105,7 @@ class CobranzaBankMatch(models.Model):
         self.env.cr.execute(SQL("""
             SELECT st.id, COALESCE(st.payment_ref, ''), st.amount, COALESCE(p.commercial_partner_id, 0), m.date,
                    NULLIF(COALESCE(j.currency_id, %(currency)s), %(currency)s),
-                   NULLIF(st.foreign_currency_id, %(currency)s), st.amount_currency,
+                   st.foreign_currency_id, st.amount_currency,
                    CASE WHEN COALESCE(j.currency_id, %(currency)s) = %(currency)s THEN st.amount
                         WHEN st.foreign_currency_id = %(currency)s THEN st.amount_currency
                         ELSE (SELECT SUM(l.balance) FROM account_move_line l
@@ -126,11 +126,11 @@ class CobranzaBankMatch(models.Model):
             others, tolerance = {}, None
             if journal_currency:
                 others[journal_currency] = bank_matching.to_decimal(amount)
-                if foreign_currency != journal_currency and company_amount and amount:
+                if foreign_currency != company.currency_id.id and company_amount and amount:
                     # Converted by Odoo: a cent of the journal's currency and its rounding, in the company's.
                     rate = abs(Decimal(str(company_amount)) / Decimal(str(amount)))
                     tolerance = bank_matching.CENT + bank_matching.to_decimal(rate * Decimal('0.015'))
-            if foreign_currency:
+            if foreign_currency and foreign_currency != company.currency_id.id:
                 others[foreign_currency] = bank_matching.to_decimal(amount_currency)
             result.append(bank_matching.StatementLine(line_id, label, bank_matching.to_decimal(company_amount or 0),
                                                       partner_id, date, others, tolerance))
@@ -291,6 +291,9 @@ class CobranzaBankMatch(models.Model):
         rate, as Odoo converts a counterpart of a statement line."""
         _amount, transaction_currency, *_others = st_line._get_accounting_amounts_and_currencies()
         amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(currency, amount, amount)
+        if transaction_currency == st_line.company_id.currency_id:
+            # In the company currency (a USD line whose foreign amount is in MXN): the balance is that amount.
+            amounts['balance'] = amounts['amount_currency']
         return {'currency_id': transaction_currency.id, 'amount_currency': amounts['amount_currency'],
                 'balance': amounts['balance']}
 

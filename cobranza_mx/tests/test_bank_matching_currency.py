@@ -130,6 +130,24 @@ class TestBankMatchingCurrency(WithholdingCommon):
         self.assertEqual((counterpart.reconciled, counterpart.amount_residual, counterpart.amount_residual_currency),
                          (False, -0.25, -0.01))
 
+    def test_usd_journal_line_with_a_foreign_mxn_amount(self):
+        invoice = self._services_invoice(self.customer_a)  # 11,600 MXN
+        other = self._services_invoice(self.customer_b)  # 11,600 MXN too
+        # The bank says what the line is worth in MXN: no conversion, so no tolerance beyond the cent.
+        line = self._line("WIRE AAA010101AAA", 470.0, foreign_currency_id=self.company.currency_id.id,
+                          amount_currency=11600.0)
+        self._line("WIRE AAA010101AAA", 470.0, foreign_currency_id=self.company.currency_id.id,
+                   amount_currency=11600.3, partner_id=self.customer_b.id)
+        match = self.Match._match_company(self.company)
+        self.assertEqual((match.statement_line_id, match.move_id, match.match_currency_id, match.difference),
+                         (line, invoice, self.company.currency_id, 0.0))
+        match.action_reconcile()
+        self.assertEqual((invoice + other).mapped('payment_state'), ['paid', 'not_paid'])
+        counterpart = self._receivable(line.move_id)
+        self.assertEqual((counterpart.currency_id, counterpart.amount_currency, counterpart.balance),
+                         (self.company.currency_id, -11600.0, -11600.0))
+        self.assertTrue(counterpart.reconciled)
+
     def test_not_matched_when_the_amount_differs(self):
         invoice = self._services_invoice(self.customer_a, amount=1000.0, currency=self.usd)
         mxn_invoice = self._services_invoice(self.customer_a)
