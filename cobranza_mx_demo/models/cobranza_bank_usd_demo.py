@@ -2,12 +2,14 @@ from datetime import timedelta
 
 from odoo import Command, api, models
 
+from ..tools.portfolio import USD_MXN
+
 USD_CUSTOMERS = (
     # name, RFC
     ('Exportadora del Golfo S.A. de C.V.', 'EGO0505055E5'),
     ('Maquiladora Fronteriza S.A. de C.V.', 'MFR0606066F6'),
 )
-# Pesos per dollar on the day of the USD bank lines (the invoices were priced at the generator's rate).
+# Pesos per dollar on the day of the USD bank lines (on the invoices' day: the generator's USD_MXN).
 LINE_RATE = 18.9
 
 
@@ -29,11 +31,13 @@ class CobranzaBankUsdDemo(models.AbstractModel):
         generator = self.env['cobranza.portfolio.generator']
         invoice_date, line_date = today - timedelta(days=30), today - timedelta(days=2)
         usd = generator._ensure_usd(company, invoice_date)
+        # A rate on the invoices' day and another on the lines' day (unless there are): the exchange difference.
         Rate = self.env['res.currency.rate']
-        if not Rate.search_count([('currency_id', '=', usd.id), ('company_id', '=', company.root_id.id),
-                                  ('name', '>=', line_date)], limit=1):
-            Rate.create({'currency_id': usd.id, 'company_id': company.root_id.id, 'name': line_date,
-                         'rate': 1 / LINE_RATE})
+        for day, pesos in ((invoice_date, USD_MXN), (line_date, LINE_RATE)):
+            if not Rate.search_count([('currency_id', '=', usd.id), ('company_id', '=', company.root_id.id),
+                                      ('name', '=', day)], limit=1):
+                Rate.create({'currency_id': usd.id, 'company_id': company.root_id.id, 'name': day,
+                             'rate': 1 / pesos})
         Journal = self.env['account.journal'].with_company(company)
         journal = Journal.search([('type', '=', 'bank'), ('currency_id', '=', usd.id),
                                   ('company_id', '=', company.id)], limit=1) or Journal.create({
@@ -67,8 +71,8 @@ class CobranzaBankUsdDemo(models.AbstractModel):
              'payment_ref': f'WIRE TRANSFER EXPORTADORA DEL GOLFO INV {exact.name}'},
             {'journal_id': journal.id, 'date': line_date, 'amount': net_amount,
              'payment_ref': f'WIRE {maquila.vat} MAQUILADORA FRONTERIZA'},
-            {'journal_id': journal.id, 'date': line_date, 'amount': round(in_mxn.amount_residual / LINE_RATE, 2),
-             'payment_ref': f'WIRE PAGO FACTURA {in_mxn.name}'},
+            {'journal_id': journal.id, 'date': line_date, 'payment_ref': f'WIRE PAGO FACTURA {in_mxn.name}',
+             'amount': company.currency_id._convert(in_mxn.amount_residual, usd, company, line_date)},
             {'journal_id': journal.id, 'date': line_date, 'amount': 333.33, 'payment_ref': 'WIRE FEE REFUND'},
         ])
         if mxn_journal:

@@ -11,10 +11,14 @@ class TestBankUsdDemo(WithholdingCommon):
 
     def test_usd_bank_demo(self):
         today = date(2026, 6, 30)
+        # As the portfolio generator leaves it: one USD rate, today's.
+        usd = self.env.ref('base.USD')
+        usd.active = True
+        self.env['res.currency.rate'].create({'currency_id': usd.id, 'company_id': self.company.id,
+                                              'name': today, 'rate': 1 / 18.5})
         summary = self.env['cobranza.bank.usd.demo']._generate(self.company, today)
         self.assertEqual((summary['usd_lines'], summary['proposals'], summary['exact_state']), (5, 4, 'paid'))
         matches = self.env['cobranza.bank.match'].search([('company_id', '=', self.company.id)])
-        usd = self.env.ref('base.USD')
         by_label = {match.label.split()[1]: match for match in matches}
         self.assertEqual(sorted((match.match_currency_id.name, match.state, match.reasons.count(',') + 1)
                                 for match in matches), sorted([
@@ -29,5 +33,10 @@ class TestBankUsdDemo(WithholdingCommon):
         exchange = counterpart.full_reconcile_id.reconciled_line_ids.move_id.filtered(
             lambda move: move.journal_id == self.company.currency_exchange_journal_id)
         self.assertEqual(len(exchange), 1)
+        self.assertAlmostEqual(sum(exchange.line_ids.filtered(
+            lambda aml: aml.account_type == 'asset_receivable').mapped('balance')), 2320 * (18.9 - 18.5))
+        # The MXN invoice paid from the USD account, 1,227.51 USD at the line's rate: exact within the cent of
+        # the dollar (23,200 - 23,199.94).
+        self.assertEqual((by_label['PAGO'].reasons, by_label['PAGO'].difference), ('invoice number, exact amount', 0.06))
         # Once.
         self.assertEqual(self.env['cobranza.bank.usd.demo']._generate(self.company, today), {})
