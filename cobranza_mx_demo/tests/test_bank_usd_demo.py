@@ -37,6 +37,7 @@ class TestBankUsdDemo(WithholdingCommon):
             lambda aml: aml.account_type == 'asset_receivable').mapped('balance')), 2320 * (18.9 - 18.5))
         # The MXN invoice paid from the USD account, 1,227.51 USD at the line's rate: exact within the cent of
         # the dollar (23,200 - 23,199.94).
-        self.assertEqual((by_label['PAGO'].reasons, by_label['PAGO'].difference), ('invoice number, exact amount', 0.06))
+        paid_in_usd = by_label['PAGO']
+        self.assertEqual((paid_in_usd.reasons, paid_in_usd.difference), ('invoice number, exact amount', 0.06))
         # Once.
         self.assertEqual(self.env['cobranza.bank.usd.demo']._generate(self.company, today), {})
