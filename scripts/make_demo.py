@@ -85,6 +85,7 @@ def build(env):
     if withholdings:
         print(f'Payments and withholdings: {withholdings}')
     print(*env['cobranza.proof.demo']._generate(company, today), sep='\n')
+    print(f"USD bank lines: {env['cobranza.bank.usd.demo']._generate(company, today)}")
     _setup_event_reminders(env, company, users)
     _setup_dictamenes(env, company, users, today)
     print(f'Built in {time.monotonic() - started:.1f} s')

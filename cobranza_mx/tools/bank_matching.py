@@ -29,6 +29,16 @@ are indexed again, converted, for each date of the lines (the lines are matched 
 then matched like the others (reference, partner, amount exact or net, several invoices). Without
 a rate for a line's date, the foreign invoices are not candidates for that line.
 
+Lines in another currency (of a USD bank journal, or with a foreign amount, say an MXN line whose
+foreign amount is in USD) give their amounts per currency (``StatementLine.amounts``: the journal's
+amount in its currency, the foreign amount in the foreign currency). An invoice in one of these
+currencies is matched in its own currency, against that amount, with the withholdings computed on
+its base in its currency (the invoices of each currency are indexed once, in it). The other invoices
+are matched against the line's company-currency amount (the bank line's balance, converted by Odoo
+at the rate of the line's date), with the tolerance the conversion needs (``StatementLine.tolerance``).
+The best of these matches wins; two different matches of the same confidence leave the line unmatched.
+A line in the company currency without a foreign amount is matched as before, in one pass.
+
 Everything is indexed once (dictionaries by token, RFC, partner and amount in cents), so 10,000 lines
 against 100,000 invoices take a few seconds.
 """
@@ -48,6 +58,8 @@ MAX_POOL_SCAN = 40
 # The combination search: a line pays at most this many invoices, among at most this many of its debtor.
 MAX_COMBINATION_SIZE = 4
 MAX_COMBINATION_POOL = 40
+# A reference is looked up in single tokens and runs of up to this many ('INV 2026 00012').
+MAX_KEY_TOKENS = 3
 
 
 @dataclass
@@ -70,6 +82,8 @@ class StatementLine:
     amount: Decimal
     partner_id: int = 0
     date: object = None  # the rate of this date converts the foreign invoices
+    amounts: dict = field(default_factory=dict)  # {currency: amount} in the line's currencies but the company's
+    tolerance: Decimal = None  # of the company-currency amount (default the matcher's) when it is converted
 
 
 @dataclass
@@ -82,7 +96,8 @@ class Match:
     proposal: object = None  # a withholding.Proposal when the amount is net of withholdings
     difference: Decimal = field(default=Decimal(0))  # residual(s) - line amount
     invoice_ids: tuple = ()
-    residual: Decimal = field(default=Decimal(0))  # of the invoices, in the company currency at the line's date
+    residual: Decimal = field(default=Decimal(0))  # of the invoices, in ``currency`` (at the line's date)
+    currency: str = ''  # the currency of the amounts (residual, difference, proposal): '' the company's
 
     def __post_init__(self):
         if not self.invoice_ids:
@@ -173,6 +188,10 @@ class Matcher:
         self.fx = _Index()
         self.fx_date = None
         self.foreign = []
+        self.native = {}  # currency: _Index of its invoices in it, built when a line has an amount in it
+        # The space of the current comparison: a currency's own index (None: the company currency, main + fx,
+        # without the invoices of the currencies ``fx_skip``), its currency and its tolerance.
+        self.space, self.space_currency, self.fx_skip, self.space_tolerance = None, '', (), tolerance
         for invoice in invoices:
             if invoice.rfc:
                 self.by_rfc.setdefault(invoice.rfc.upper(), set()).add(invoice.partner_id)
@@ -180,7 +199,6 @@ class Matcher:
                 self.foreign.append(invoice)
             else:
                 self.main.add(invoice, self._payable_amounts(invoice))
-        self.max_key_tokens = 3
 
     def _use_date(self, date):
         """Index the foreign invoices converted at the rates of ``date`` (once per date)."""
@@ -195,10 +213,24 @@ class Matcher:
                                     base=to_decimal(invoice.base * rate))
                 self.fx.add(converted, self._payable_amounts(converted))
 
+    def _native(self, currency):
+        """The invoices in ``currency`` indexed in it (once)."""
+        if currency not in self.native:
+            index = self.native[currency] = _Index()
+            for invoice in self.foreign:
+                if invoice.currency == currency:
+                    index.add(invoice, self._payable_amounts(invoice))
+        return self.native[currency]
+
     def _lookup(self, index, key):
-        """The invoices under ``key`` of the index ``index`` ('by_key', ...), in company and foreign currency."""
+        """The invoices under ``key`` of the index ``index`` ('by_key', ...) of the current space: the company
+        currency's (the company's invoices, and the foreign ones converted) or a currency's own."""
+        if self.space is not None:
+            return getattr(self.space, index).get(key, ())
         found = getattr(self.main, index).get(key, ())
         foreign = getattr(self.fx, index).get(key)
+        if foreign and self.fx_skip:
+            foreign = [invoice for invoice in foreign if invoice.currency not in self.fx_skip]
         return [*found, *foreign] if foreign else found
 
     def _payable_amounts(self, invoice):
@@ -215,7 +247,7 @@ class Matcher:
         tokens = TOKEN_RE.findall(label)
         found = {}
         # Single tokens, and runs of up to three tokens ('INV 2026 00012').
-        for size in range(1, self.max_key_tokens + 1):
+        for size in range(1, MAX_KEY_TOKENS + 1):
             for start in range(len(tokens) - size + 1):
                 key = _key(''.join(tokens[start:start + size]))
                 for invoice in self._lookup('by_key', key):
@@ -224,22 +256,37 @@ class Matcher:
 
     def _amount_fit(self, invoice, amount):
         """('exact', None), ('net', proposal) or (None, None) for ``invoice`` paid with ``amount``."""
-        if abs(invoice.residual - amount) <= self.tolerance:
+        tolerance = self.space_tolerance
+        if abs(invoice.residual - amount) <= tolerance:
             return 'exact', None
         difference = invoice.residual - amount
         if invoice.carries_withholdings or difference <= 0 \
-                or difference > invoice.base * MAX_WITHHELD_SHARE + self.tolerance + CENT:
+                or difference > invoice.base * MAX_WITHHELD_SHARE + tolerance + CENT:
             return None, None
-        solution = propose([invoice.base], invoice.residual - amount, tolerance=self.tolerance)
+        solution = propose([invoice.base], invoice.residual - amount, tolerance=tolerance)
         if solution.status == 'unique':
             return 'net', solution.proposals[0]
         return None, None
 
     def match(self, line):
-        """The best :class:`Match` of ``line``, or None."""
+        """The best :class:`Match` of ``line``, or None: in the company currency, and in each of the line's
+        other currencies against the invoices in it."""
         self._use_date(line.date)
+        if not line.amounts:
+            return self._match_in(line, None, '', (), to_decimal(line.amount), self.tolerance)
+        found = [self._match_in(line, None, '', tuple(line.amounts), to_decimal(line.amount),
+                                line.tolerance if line.tolerance is not None else self.tolerance)]
+        found += [self._match_in(line, self._native(currency), currency, (), to_decimal(amount), self.tolerance)
+                  for currency, amount in line.amounts.items()]
+        found = sorted((match for match in found if match), key=lambda m: -m.confidence)
+        if len(found) > 1 and found[0].confidence == found[1].confidence:
+            return None
+        return found[0] if found else None
+
+    def _match_in(self, line, space, currency, fx_skip, amount, tolerance):
+        """The best match of ``line`` paying ``amount`` in the space ``space`` (see ``__init__``)."""
+        self.space, self.space_currency, self.fx_skip, self.space_tolerance = space, currency, fx_skip, tolerance
         label = normalize(line.label)
-        amount = to_decimal(line.amount)
         partners = {line.partner_id} if line.partner_id else set()
         for rfc in RFC_RE.findall(label):
             partners |= self.by_rfc.get(rfc, set())
@@ -282,13 +329,14 @@ class Matcher:
         if len({invoice.partner_id for invoice in invoices}) != 1:
             return None
         residual = sum(invoice.residual for invoice in invoices)
-        tolerance = self.tolerance * len(invoices)
+        tolerance = self.space_tolerance * len(invoices)
         reasons = ['reference'] + (['partner'] if invoices[0].partner_id in partners else [])
         if abs(residual - amount) <= tolerance:
             return self._make_several(line, invoices, [*reasons, 'exact'], None, amount)
         if any(invoice.carries_withholdings for invoice in invoices) or residual <= amount:
             return None
-        solution = propose([invoice.base for invoice in invoices], residual - amount, tolerance=self.tolerance)
+        solution = propose([invoice.base for invoice in invoices], residual - amount,
+                           tolerance=self.space_tolerance)
         if solution.status == 'unique':
             return self._make_several(line, invoices, [*reasons, 'net'], solution.proposals[0], amount)
         return None
@@ -301,7 +349,7 @@ class Matcher:
         if len(pool) < 2:
             return None
         target = _cents(amount)
-        tolerance = _cents(self.tolerance)
+        tolerance = _cents(self.space_tolerance)
         fits = []
         # An invoice that carries its withholdings is paid at its residual whatever the combination.
         for combo in COMBINATIONS:
@@ -328,7 +376,7 @@ class Matcher:
     def _make_several(self, line, invoices, reasons, proposal, amount):
         residual = sum(invoice.residual for invoice in invoices)
         return Match(line.id, invoices[0].id, sum(POINTS[r] for r in reasons), tuple(reasons), proposal,
-                     residual - amount, tuple(inv.id for inv in invoices), residual)
+                     residual - amount, tuple(inv.id for inv in invoices), residual, self.space_currency)
 
     def _pool(self, partners, amount):
         """The invoices that may be paid by ``amount`` of one of ``partners`` (of anyone when there is none)."""
@@ -337,7 +385,8 @@ class Matcher:
             if len(pool) <= MAX_POOL_SCAN:
                 return pool
         near = {}
-        for delta in (-CENT, Decimal(0), CENT):
+        steps = max(1, _cents(self.space_tolerance))
+        for delta in (CENT * step for step in range(-steps, steps + 1)):
             for invoice in self._lookup('by_amount', amount + delta):
                 if not partners or invoice.partner_id in partners:
                     near[invoice.id] = invoice
@@ -345,7 +394,7 @@ class Matcher:
 
     def _make(self, line, invoice, reasons, proposal, amount):
         return Match(line.id, invoice.id, sum(POINTS[r] for r in reasons), tuple(reasons), proposal,
-                     invoice.residual - amount, residual=invoice.residual)
+                     invoice.residual - amount, residual=invoice.residual, currency=self.space_currency)
 
     def match_all(self, lines):
         """The matches of ``lines``; an invoice goes to the line with the best confidence only (the first

@@ -202,3 +202,59 @@ class TestForeignCurrency(TestCase):
         ])
         self.assertEqual([(m.line_id, m.invoice_id, m.reasons) for m in matches],
                          [(1, 8, ('partner', 'exact')), (2, 7, ('reference', 'exact'))])
+
+
+class TestBankMatchingLinesInOtherCurrencies(TestCase):
+    """Lines of a USD journal, or with a foreign amount: matched in the invoice's currency."""
+
+    def setUp(self):
+        super().setUp()
+        self.matcher = Matcher([
+            # 1,160 USD (base 1,000 USD), 11,600 MXN (base 10,000), 580 USD of another customer.
+            Invoice(21, 'INV/2026/02100', 60, Decimal('1160.00'), Decimal('1000.00'), '', 'DDD010101DDD', False,
+                    'USD'),
+            _inv(22, 'INV/2026/02200', 60, '11600.00', '10000.00', 'DDD010101DDD'),
+            Invoice(23, 'INV/2026/02300', 70, Decimal('580.00'), Decimal('500.00'), '', '', False, 'USD'),
+        ], rates={'2026-06-20': {'USD': Decimal('18.00')}})
+
+    def _usd_line(self, id_, label, usd, mxn=None, partner=0):
+        """A line of a USD journal: ``usd``, and its balance at 18 MXN (``mxn`` when given)."""
+        mxn = Decimal(mxn) if mxn else Decimal(usd) * 18
+        return StatementLine(id_, label, mxn, partner, '2026-06-20', {'USD': Decimal(usd)}, Decimal('0.28'))
+
+    def test_usd_invoice_from_a_usd_journal(self):
+        match = self.matcher.match(self._usd_line(1, 'WIRE INV/2026/02100', '1160.00'))
+        self.assertEqual((match.invoice_id, match.reasons, match.currency, match.residual, match.difference),
+                         (21, ('reference', 'exact'), 'USD', Decimal('1160.00'), Decimal('0.00')))
+
+    def test_usd_invoice_net_of_withholdings_in_usd(self):
+        # ISR 10 % of 1,000 USD = 100.00, IVA 2/3 = 106.67: 953.33 USD.
+        match = self.matcher.match(self._usd_line(1, 'WIRE DDD010101DDD', '953.33'))
+        self.assertEqual((match.invoice_id, match.reasons, match.currency), (21, ('partner', 'net'), 'USD'))
+        self.assertEqual(match.proposal.amounts_by_code(), {'isr_10': Decimal('100.00'), 'iva_2_3': Decimal('106.67')})
+
+    def test_mxn_line_with_a_foreign_usd_amount(self):
+        line = StatementLine(1, 'SPEI INV/2026/02300', Decimal('10150.00'), 0, '2026-06-20', {'USD': Decimal('580')})
+        match = self.matcher.match(line)
+        self.assertEqual((match.invoice_id, match.reasons, match.currency), (23, ('reference', 'exact'), 'USD'))
+
+    def test_mxn_invoice_from_a_usd_journal_at_the_line_rate(self):
+        # 644.45 USD at 18 = 11,600.10 MXN: within the conversion's tolerance of the 11,600 MXN invoice.
+        match = self.matcher.match(self._usd_line(1, 'WIRE INV/2026/02200', '644.45'))
+        self.assertEqual((match.invoice_id, match.reasons, match.currency), (22, ('reference', 'exact'), ''))
+        # Net of ISR 10 % + IVA 2/3 computed in MXN (1,000 + 1,066.67): 9,533.33 MXN = 529.63 USD (9,533.34).
+        match = self.matcher.match(self._usd_line(2, 'DDD010101DDD', '529.63', '9533.34'))
+        self.assertEqual((match.invoice_id, match.reasons, match.currency), (22, ('partner', 'net'), ''))
+
+    def test_not_matched_when_the_amount_differs(self):
+        self.assertIsNone(self.matcher.match(self._usd_line(1, 'WIRE DDD010101DDD', '1150.00')))
+        match = self.matcher.match(self._usd_line(2, 'WIRE INV/2026/02100', '1150.00'))
+        self.assertEqual((match.reasons, match.difference), (('reference',), Decimal('10.00')))
+
+    def test_same_confidence_in_two_currencies_is_ambiguous(self):
+        # 11,600 MXN and 1,160 USD x 10: both exact for the same customer.
+        matcher = Matcher([
+            Invoice(21, 'INV/2026/02100', 60, Decimal('1160.00'), Decimal('1000.00'), currency='USD'),
+            _inv(22, 'INV/2026/02200', 60, '11600.00', '10000.00')])
+        self.assertIsNone(matcher.match(StatementLine(1, 'WIRE', Decimal('11600.00'), 60, '2026-06-20',
+                                                      {'USD': Decimal('1160.00')}, Decimal('0.16'))))
