@@ -11,9 +11,10 @@ import logging
 from collections import defaultdict, deque
 from concurrent.futures import FIRST_COMPLETED
 from concurrent.futures import wait as wait_futures
+from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import fields, models, sql_db
 from odoo.tools import SQL
 
 from ..tools.whatsapp import PermanentProviderError, TransientProviderError, UnknownOutcomeError, backoff_seconds
@@ -176,7 +177,7 @@ class CobranzaReminder(models.Model):
         # Every chunk handed over commits, which empties the ORM's cache: what the calls and the
         # contact log need is read now, once for the batch.
         outcomes.prime([item.group for item in items])
-        specs = {item.group[0].id: self._whatsapp_spec(item) for item in items}
+        specs = {item.group[0].id: (self._whatsapp_spec(item), attempts[item.group[0].id]) for item in items}
         try:
             while queue or inflight:
                 free = sender.workers - len(inflight)
@@ -184,7 +185,7 @@ class CobranzaReminder(models.Model):
                 if queue and free and (free * 2 >= sender.workers or len(queue) <= free or not inflight):
                     chunk = [queue.popleft() for _i in range(min(free, len(queue)))]
                     jobs, given_back = self._whatsapp_hand_over(phone_number_id, chunk, queue, interval, now, outcomes,
-                                                                commit, attempts, specs)
+                                                                commit, specs)
                     released += given_back
                     for job, item in jobs:
                         inflight[sender.submit(job)] = item
@@ -198,27 +199,31 @@ class CobranzaReminder(models.Model):
                         # Its slot passed before it could start: never sent, it gets a new slot.
                         queue.appendleft(item)
                         continue
-                    self._whatsapp_outcome(item, result, now, outcomes, attempts[item.group[0].id])
+                    self._whatsapp_outcome(item, result, now, outcomes, attempts[item.group[0].id], commit)
         finally:
             sender.close()
         outcomes.flush()
         return released
 
     def _whatsapp_spec(self, item):
-        """(template, language, parameters, callback data) of the call for ``item``'s group."""
+        """The :class:`Job` values of the call for ``item``'s group, but its slot."""
         leader = item.group[0]
         rule = leader.rule_id
-        return (rule.whatsapp_template, rule.whatsapp_language or 'es_MX',
-                [item.values[name] or '-' for name in leader._whatsapp_param_names()],  # the API refuses ''
-                f'cobranza.reminder:{leader.id}')
+        return {
+            'key': leader.id, 'to': item.recipient.lstrip('+'), 'template': rule.whatsapp_template,
+            'language': rule.whatsapp_language or 'es_MX',
+            'params': [item.values[name] or '-' for name in leader._whatsapp_param_names()],  # the API refuses ''
+            'callback_data': f'cobranza.reminder:{leader.id}',
+        }
 
-    def _whatsapp_hand_over(self, phone_number_id, chunk, queue, interval, now, outcomes, commit, attempts, specs):
+    def _whatsapp_hand_over(self, phone_number_id, chunk, queue, interval, now, outcomes, commit, specs):
         """Slots for ``chunk``, its hand-over made durable: ([(job, item)], ids given back unsent).
 
         When the number's next free slot is too far ahead, the chunk and the rest of ``queue`` are
-        given back, scheduled at that slot. ``specs`` are the calls' :meth:`_whatsapp_spec`.
+        given back, scheduled at that slot. ``specs`` are the calls' :meth:`_whatsapp_spec` and
+        attempt number, by leader.
         """
-        first, db_now = self._whatsapp_reserve(phone_number_id, len(chunk), interval)
+        first, db_now = self._whatsapp_reserve(phone_number_id, len(chunk), interval, separate=commit)
         wait = first - db_now
         given_back = []
         if wait > MAX_WAIT_SECONDS:
@@ -229,7 +234,7 @@ class CobranzaReminder(models.Model):
             queue.clear()
             chunk = []
         for item in chunk:
-            outcomes.set(item.group, sending_since=now, attempt_count=attempts[item.group[0].id])
+            outcomes.set(item.group, sending_since=now, attempt_count=specs[item.group._ids[0]][1])
         # What was decided so far and the chunk's hand-over, durable before any call.
         outcomes.flush()
         if commit:
@@ -237,15 +242,11 @@ class CobranzaReminder(models.Model):
         start = clock() + max(wait, 0.0)
         jobs = []
         for index, item in enumerate(chunk):
-            leader_id = item.group._ids[0]
-            template, language, params, callback_data = specs[leader_id]
-            jobs.append((Job(
-                key=leader_id, to=item.recipient.lstrip('+'), template=template, language=language, params=params,
-                callback_data=callback_data,
-                not_before=start + index * interval, not_after=start + index * interval + LATE_TOLERANCE), item))
+            slot = start + index * interval
+            jobs.append((Job(**specs[item.group._ids[0]][0], not_before=slot, not_after=slot + LATE_TOLERANCE), item))
         return jobs, given_back
 
-    def _whatsapp_outcome(self, item, result, now, outcomes, attempts):
+    def _whatsapp_outcome(self, item, result, now, outcomes, attempts, commit=False):
         """Record what the provider answered for one group (its ``attempts``-th attempt)."""
         group = item.group
         leader = group[0]
@@ -257,7 +258,7 @@ class CobranzaReminder(models.Model):
             if error.http_status == 429 or error.code == 130429:
                 # The phone number's throughput: every worker of the number slows down.
                 self._whatsapp_pause(leader.company_id.cobranza_whatsapp_phone_number_id,
-                                     error.retry_after or THROTTLE_PAUSE_SECONDS)
+                                     error.retry_after or THROTTLE_PAUSE_SECONDS, separate=commit)
             if not throttled and attempts >= MAX_ATTEMPTS:
                 outcomes.finish(group, 'failed', because('provider_unavailable', count=attempts, error=error))
                 return
@@ -280,28 +281,50 @@ class CobranzaReminder(models.Model):
             outcomes.finish(group, UNCONFIRMED_STATE, because('send_error', error=str(error) or type(error).__name__),
                             text=item.text)
 
-    def _whatsapp_reserve(self, phone_number_id, count, interval):
+    @contextmanager
+    def _whatsapp_slot_cursor(self, separate):
+        """The cursor of the phone number's slots: with ``separate`` (the cron's commits), a short
+        READ COMMITTED transaction of its own.
+
+        Odoo's cursors are REPEATABLE READ: two workers updating the number's row in their own
+        transactions, the second fails ("could not serialize access due to concurrent update")
+        once the first commits. READ COMMITTED waits for the row and updates its latest value, and
+        the row is held for one statement, not until the worker's next commit. Without
+        ``separate`` (one transaction, as the tests' calls), the current cursor.
+        """
+        if not separate:
+            yield self.env.cr
+            return
+        with self.env.registry.cursor() as cr:
+            if isinstance(cr, sql_db.Cursor):  # not the tests' cursor, which is a savepoint of theirs
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield cr
+
+    def _whatsapp_reserve(self, phone_number_id, count, interval, separate=False):
         """Reserve ``count`` consecutive slots of ``interval`` seconds for ``phone_number_id``.
 
         Returns (start of the first slot, now), in seconds of the database's clock: every worker of
         every Odoo server on this database takes its slots from the same row, so together they never
-        exceed the number's rate. The row stays locked until the caller's next commit.
+        exceed the number's rate. With ``separate``, committed at once (:meth:`_whatsapp_slot_cursor`).
         """
         span = count * interval
-        return self.env.execute_query(SQL(
-            """INSERT INTO cobranza_whatsapp_throttle AS t (phone_number_id, next_free)
-               VALUES (%(number)s, extract(epoch FROM clock_timestamp()) + %(span)s)
-               ON CONFLICT (phone_number_id) DO UPDATE
-                  SET next_free = GREATEST(t.next_free, extract(epoch FROM clock_timestamp())) + %(span)s
-               RETURNING t.next_free - %(span)s, extract(epoch FROM clock_timestamp())""",
-            number=phone_number_id, span=span))[0]
+        with self._whatsapp_slot_cursor(separate) as cr:
+            cr.execute(SQL(
+                """INSERT INTO cobranza_whatsapp_throttle AS t (phone_number_id, next_free)
+                   VALUES (%(number)s, extract(epoch FROM clock_timestamp()) + %(span)s)
+                   ON CONFLICT (phone_number_id) DO UPDATE
+                      SET next_free = GREATEST(t.next_free, extract(epoch FROM clock_timestamp())) + %(span)s
+                   RETURNING t.next_free - %(span)s, extract(epoch FROM clock_timestamp())""",
+                number=phone_number_id, span=span))
+            return cr.fetchone()
 
-    def _whatsapp_pause(self, phone_number_id, seconds):
+    def _whatsapp_pause(self, phone_number_id, seconds, separate=False):
         """The provider throttled this number: its next free slot is at least ``seconds`` from now."""
-        self.env.cr.execute(SQL(
-            """UPDATE cobranza_whatsapp_throttle
-                  SET next_free = GREATEST(next_free, extract(epoch FROM clock_timestamp()) + %s)
-                WHERE phone_number_id = %s""", float(seconds), phone_number_id))
+        with self._whatsapp_slot_cursor(separate) as cr:
+            cr.execute(SQL(
+                """UPDATE cobranza_whatsapp_throttle
+                      SET next_free = GREATEST(next_free, extract(epoch FROM clock_timestamp()) + %s)
+                    WHERE phone_number_id = %s""", float(seconds), phone_number_id))
 
 
 class CobranzaWhatsappThrottle(models.Model):

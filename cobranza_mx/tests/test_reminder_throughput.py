@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import HttpCase, tagged
@@ -179,6 +180,31 @@ class TestWhatsAppRate(ThroughputCommon):
         following = self.Reminder._claim(NOW, ('sms',), 2, skip_ids=claimed.ids)
         self.assertEqual(len(following.partner_id), 2)
         self.assertFalse(following & claimed)
+
+    def test_two_workers_reserve_slots(self):
+        """Two workers (real connections, Odoo's REPEATABLE READ) take slots of one number in turn:
+        neither fails with a serialization error, each slot after the other's."""
+        number = 'test-two-workers'
+        try:
+            with self._other_worker() as first, self._other_worker() as second:
+                Reminder, Other = first['cobranza.reminder'], second['cobranza.reminder']
+                Other._whatsapp_reserve(number, 1, 0.5, separate=True)
+                first.cr.execute("SELECT 1")  # the first worker's transaction and its snapshot
+                Other._whatsapp_reserve(number, 1, 0.5, separate=True)
+                # In the worker's own transaction, the other's committed slot makes it fail...
+                with self.assertRaises(psycopg2.errors.SerializationFailure):
+                    Reminder._whatsapp_reserve(number, 1, 0.5)
+                first.cr.rollback()
+                first.cr.execute("SELECT 1")
+                other_start, _now = Other._whatsapp_reserve(number, 1, 0.5, separate=True)
+                # ... in a transaction of its own it waits its turn.
+                start, _now = Reminder._whatsapp_reserve(number, 1, 0.5, separate=True)
+                self.assertGreaterEqual(start, other_start + 0.5 - 1e-6)
+                first.cr.rollback()
+        finally:
+            with self._other_worker() as cleanup:
+                cleanup.cr.execute("DELETE FROM cobranza_whatsapp_throttle WHERE phone_number_id = %s", [number])
+                cleanup.cr.commit()
 
     @contextmanager
     def _other_worker(self):
