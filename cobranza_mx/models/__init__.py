@@ -74,3 +74,6 @@ from . import cobranza_agreement_restructure
 from . import cobranza_agreement_condonation
 from . import cobranza_agreement_log
 from . import cobranza_reminder_agreement
+from . import cobranza_reminder_document
+from . import cobranza_agreement_document
+from . import cobranza_account_documents
