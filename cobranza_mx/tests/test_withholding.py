@@ -304,7 +304,8 @@ class TestWithholdingCertificate(WithholdingCommon):
         # Through the reminder engine: queued by the button, e-mailed and logged by the reminders' cron.
         with freeze_time('2026-07-06 17:00:00'):
             reminder = cert.with_user(self.supervisor).action_send_reminder().sudo()
-        self.assertEqual((reminder.channel, reminder.state, reminder.partner_id), ('email', 'scheduled', self.customer_a))
+        self.assertEqual((reminder.channel, reminder.state, reminder.partner_id),
+                         ('email', 'scheduled', self.customer_a))
         with freeze_time('2026-07-06 17:01:00'), self.enter_registry_test_mode():
             self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').method_direct_trigger()
         logs = reminder.log_ids
