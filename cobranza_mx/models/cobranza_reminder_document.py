@@ -30,7 +30,7 @@ KIND_WITHHOLDING = 'withholding'
 KIND_OTHER = 'other'
 DOCUMENT_KINDS = [
     (KIND_NOTICE, 'Dictamen notice to the debtor'),
-    (KIND_AGREEMENT, 'Payment agreement'),
+    (KIND_AGREEMENT, 'Payment agreement PDF'),
     (KIND_WITHHOLDING, 'Missing withholding certificates'),
     (KIND_OTHER, 'Other document'),
 ]
