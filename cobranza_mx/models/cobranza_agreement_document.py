@@ -45,7 +45,8 @@ class CobranzaAgreement(models.Model):
 
     def _cobranza_agreement_attachment(self):
         self.ensure_one()
-        filename = self.env._("Agreement %(name)s.pdf", name=self.name).replace('/', '-')
+        lang_env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        filename = lang_env._("Agreement %(name)s.pdf", name=self.name).replace('/', '-')
         return self.env['ir.attachment'].sudo().create({
             'name': filename, 'raw': self._cobranza_agreement_pdf(), 'res_model': self._name, 'res_id': self.id,
             'mimetype': 'application/pdf'})

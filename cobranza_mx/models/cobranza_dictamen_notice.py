@@ -40,7 +40,8 @@ class CobranzaDictamen(models.Model):
         report = self.env.ref('cobranza_mx.action_report_cobranza_dictamen_notice')
         content, _kind = self.env['ir.actions.report'].with_context(
             lang=partner.lang or self.env.lang)._render_qweb_pdf(report.report_name, self.ids)
-        filename = self.env._("Notice %(name)s.pdf", name=self.name).replace('/', '-')
+        filename = self.with_context(lang=partner.lang or self.env.lang).env._(
+            "Notice %(name)s.pdf", name=self.name).replace('/', '-')
         attachment = self.env['ir.attachment'].sudo().create({
             'name': filename, 'raw': content, 'res_model': self._name, 'res_id': self.id,
             'mimetype': 'application/pdf'})

@@ -298,13 +298,14 @@ class CobranzaReminder(models.Model):
     # Content
     # ------------------------------------------------------------------
     def _document_label(self):
-        """What the document is, in the current language (the {document} placeholder)."""
+        """What the document is, in the debtor's language (the {document} placeholder, the e-mail's subject)."""
         self.ensure_one()
-        if self.rule_id.document_kind == KIND_WITHHOLDING:
-            return ', '.join(self._document_missing_certificates().mapped('period'))
-        if self.document_ref:
-            return self.document_ref._cobranza_document_label()
-        return self.document_attachment_id.name or ''
+        reminder = self.with_context(lang=self.partner_id.lang or 'es_MX')
+        if reminder.rule_id.document_kind == KIND_WITHHOLDING:
+            return ', '.join(reminder._document_missing_certificates().mapped('period'))
+        if reminder.document_ref:
+            return reminder.document_ref._cobranza_document_label()
+        return reminder.document_attachment_id.name or ''
 
     def _document_missing_certificates(self):
         """The missing withholding certificates a certificate reminder lists (read when it is rendered)."""
@@ -315,8 +316,7 @@ class CobranzaReminder(models.Model):
 
     def _placeholders(self):
         values = super()._placeholders()
-        lang = self.partner_id.lang or 'es_MX'
-        values['document'] = self.with_context(lang=lang)._document_label() if self._is_document() else ''
+        values['document'] = self._document_label() if self._is_document() else ''
         return values
 
     def _portal_url(self):

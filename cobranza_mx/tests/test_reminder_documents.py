@@ -3,6 +3,7 @@ withholding certificates (monthly too); the attachment on the e-mail, the contac
 the portal's token."""
 import base64
 import re
+from contextlib import ExitStack
 from datetime import date
 
 from freezegun import freeze_time
@@ -26,7 +27,9 @@ class DocumentCronMixin:
 
     def _reminders_cron(self, now):
         """The real reminders' cron, at ``now`` (naive UTC)."""
-        with freeze_time(now), self.enter_registry_test_mode():
+        with freeze_time(now), ExitStack() as stack:
+            if not type(self)._registry_patched:  # an HttpCase is in test mode already
+                stack.enter_context(self.enter_registry_test_mode())
             result = self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').method_direct_trigger()
         # The cron logs its error and returns it: it must not be missed.
         self.assertIs(result, True, result if result is True else result['params']['data'])
@@ -79,6 +82,20 @@ class TestAgreementDocument(DocumentCronMixin, AgreementCommon, MockEmail, MockS
         draft.sudo().action_cancel()
         with self.assertRaisesRegex(UserError, 'closed'):
             self._send(draft, local(TZ, 2026, 6, 16, 11, 0), user=self.collector_2)
+
+    def test_email_in_the_debtors_language(self):
+        self.env['res.lang']._activate_lang('es_MX')
+        self.env['ir.module.module']._load_module_terms(['cobranza_mx'], ['es_MX'], overwrite=True)
+        self.customer_a.lang = 'es_MX'
+        agreement = self._confirm(self._agreement())
+        self._send(agreement, local(TZ, 2026, 6, 16, 10, 0))
+        with self.mock_mail_gateway():
+            self._reminders_cron(local(TZ, 2026, 6, 16, 10, 1))
+        [reminder] = self._documents()
+        mail = reminder.mail_id
+        self.assertIn(f'Convenio de pago {agreement.name}', mail.subject)
+        self.assertIn('Le enviamos adjunto', mail.body_html)
+        self.assertEqual(mail.attachment_ids.name, f"Convenio {agreement.name.replace('/', '-')}.pdf")
 
     def test_outside_the_window_waits_for_it(self):
         self.customer_a.write({'cobranza_contact_hour_from': 12.0, 'cobranza_contact_hour_to': 18.0})
