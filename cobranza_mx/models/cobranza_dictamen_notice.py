@@ -19,11 +19,14 @@ class CobranzaDictamen(models.Model):
     def action_send_notice(self):
         """Queue the notice letter (PDF) to the debtor through the reminder engine: by e-mail with the PDF, or
         as a letter to print and mail when the debtor has no e-mail; sent inside the contact window and logged."""
+        messages = []
         for dictamen in self:
             if dictamen.state == 'written_off':
                 raise UserError(self.env._("The notice is sent before the write-off."))
             dictamen._send_notice()
-        return True
+            messages.append(dictamen._notice_reminder()._document_queued_message())
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'type': 'success', 'message': ' '.join(messages)}}
 
     def _send_notice(self):
         """Render the notice, queue it to the debtor and return its attachment."""
@@ -51,6 +54,12 @@ class CobranzaDictamen(models.Model):
                             queued=reminder._document_queued_message()),
             attachment_ids=attachment.ids, subtype_xmlid='mail.mt_note')
         return attachment
+
+    def _notice_reminder(self):
+        """The last notice reminder of this dictamen."""
+        self.ensure_one()
+        return self.env['cobranza.reminder'].sudo().search(
+            [('document_ref', '=', f'{self._name},{self.id}')], order='id desc', limit=1)
 
     # ------------------------------------------------------------------
     # As the source of a document reminder

@@ -203,6 +203,13 @@ class TestDictamenNoticeDocument(DocumentCronMixin, DictamenCommon, ReminderComm
         self.assertIn('Av. Insurgentes Sur 1602', log.recipient)
         self.assertEqual(dictamen.notice_date, date(2026, 6, 17))
 
+    def test_button_says_when_it_goes(self):
+        dictamen = self._dictamen(self.customer_a, self.invoice_1)
+        with freeze_time(local(TZ, 2026, 6, 16, 23, 0)):
+            result = dictamen.action_send_notice()
+        self.assertIn('closed', result['params']['message'])
+        self.assertEqual(self._documents().document_ref, dictamen)
+
     def test_no_email_nor_address(self):
         self.customer_a.write({'email': False, 'street': False})
         with self.assertRaisesRegex(UserError, 'neither by e-mail nor by letter'):
