@@ -78,5 +78,7 @@
         'data/cobranza_agreement_data.xml',
         'report/cobranza_agreement_report.xml',
         'views/cobranza_agreement_views.xml',
+        'data/cobranza_reminder_document_data.xml',
+        'views/cobranza_reminder_document_views.xml',
     ],
 }

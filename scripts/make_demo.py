@@ -349,3 +349,45 @@ def _setup_agreements(env):
 if __name__ == '__main__' and globals().get('env') is not None:
     _setup_agreements(globals()['env'])
     globals()['env'].cr.commit()
+
+
+def _setup_document_reminders(env):
+    """Documents through the reminder engine (issues 14, 16, 17): a dictamen notice, an agreement's PDF and the
+    reminder of the missing withholding certificates, queued and then sent inside the debtors' contact windows."""
+    from odoo import fields  # noqa: PLC0415 (the shell script keeps its imports with their use)
+    from odoo.exceptions import UserError  # noqa: PLC0415
+
+    company = env['cobranza.portfolio.generator']._setup_mexican_company()
+    Reminder = env['cobranza.reminder'].sudo().with_company(company)
+    if Reminder.search_count([('company_id', '=', company.id), ('rule_id.trigger', '=', 'document')], limit=1):
+        print('Document reminders: kept as they are.')
+        return
+    sources = [
+        # A debtor with business activity is the one the law wants told in writing.
+        ('dictamen notice', env['cobranza.dictamen'].with_company(company).search(
+            [('company_id', '=', company.id), ('state', 'in', ('approved', 'to_approve')),
+             ('partner_id.email', '!=', False)]).sorted(lambda d: not d.business_activity)[:1], 'action_send_notice'),
+        ('agreement PDF', env['cobranza.agreement'].with_company(company).search(
+            [('company_id', '=', company.id), ('state', '=', 'active')], limit=1), 'action_send_to_debtor'),
+        ('missing certificates', env['cobranza.withholding.certificate'].with_company(company).search(
+            [('company_id', '=', company.id), ('state', '=', 'expected')], limit=1), 'action_send_reminder'),
+    ]
+    done = []
+    for label, record, method in sources:
+        if not record:
+            print(f'Document reminders: no {label} to send.')
+            continue
+        try:
+            getattr(record, method)()
+            done.append(f'{label} of {record.display_name}')
+        except UserError as error:
+            print(f'Document reminders: the {label} of {record.display_name} was not queued: {error}')
+    Reminder._send_due(fields.Datetime.now())
+    reminders = Reminder.search([('company_id', '=', company.id), ('rule_id.trigger', '=', 'document')])
+    print('Document reminders: ' + (', '.join(done) or 'none') + ' — ' + ', '.join(
+        f'{reminder.channel} {reminder.state}' for reminder in reminders))
+
+
+if __name__ == '__main__' and globals().get('env') is not None:
+    _setup_document_reminders(globals()['env'])
+    globals()['env'].cr.commit()

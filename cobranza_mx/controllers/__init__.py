@@ -1,2 +1,3 @@
 from . import whatsapp
 from . import portal
+from . import portal_document

@@ -76,3 +76,6 @@ from . import cobranza_agreement_log
 from . import cobranza_reminder_agreement
 from . import cobranza_reminder_plan
 from . import ir_qweb
+from . import cobranza_reminder_document
+from . import cobranza_agreement_document
+from . import cobranza_account_documents

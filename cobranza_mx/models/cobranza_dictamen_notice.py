@@ -1,9 +1,15 @@
-"""The written notice to a debtor with business activity that its credits will be deducted."""
-import pytz
+"""The written notice to a debtor with business activity that its credits will be deducted.
+
+The notice letter (PDF) goes through the reminder engine (:mod:`.cobranza_reminder_document`): by
+e-mail with the PDF attached, or, when the debtor has no e-mail, as a printed letter to mail; inside
+the debtor's contact window and with its contact log row. The debtor's signed acknowledgment is
+attached to the dictamen as its *notice* document, as before.
+"""
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..tools import contact_window as cw
+# Writing is what the law asks for (LISR art. 27 fr. XV): an e-mail or a letter, not a text message.
+NOTICE_CHANNELS = ('email', 'letter')
 
 
 # pylint: disable=consider-merging-classes-inherited
@@ -11,42 +17,65 @@ class CobranzaDictamen(models.Model):
     _inherit = 'cobranza.dictamen'
 
     def action_send_notice(self):
-        """Send the notice letter (PDF) to the debtor by e-mail through the chatter, or keep it to print and
-        deliver when the debtor has no e-mail, and log it in the contact log."""
+        """Queue the notice letter (PDF) to the debtor through the reminder engine: by e-mail with the PDF, or
+        as a letter to print and mail when the debtor has no e-mail; sent inside the contact window and logged."""
+        messages = []
         for dictamen in self:
             if dictamen.state == 'written_off':
                 raise UserError(self.env._("The notice is sent before the write-off."))
             dictamen._send_notice()
+            messages.append(dictamen._notice_reminder()._document_queued_message())
+        return {'type': 'ir.actions.client', 'tag': 'display_notification',
+                'params': {'type': 'success', 'message': ' '.join(messages)}}
 
     def _send_notice(self):
+        """Render the notice, queue it to the debtor and return its attachment."""
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
+        account = self.account_id or self.env['cobranza.account'].sudo().browse(
+            self.env['cobranza.account']._ensure_accounts(self.company_id, partner.ids)[partner.id])
+        Reminder = self.env['cobranza.reminder']
+        channel = Reminder._document_channel(account, 'dictamen_notice', NOTICE_CHANNELS)
+        if not channel:
+            raise UserError(self.env._(
+                "%(debtor)s can receive the notice neither by e-mail nor by letter: give it an e-mail or a postal "
+                "address (or allow these channels in the notice rule of its policy).", debtor=partner.name))
         report = self.env.ref('cobranza_mx.action_report_cobranza_dictamen_notice')
-        content, _kind = self.env['ir.actions.report']._render_qweb_pdf(report.report_name, self.ids)
-        filename = self.env._("Notice %(name)s.pdf", name=self.name).replace('/', '-')
-        attachment = self.env['ir.attachment'].create({
+        content, _kind = self.env['ir.actions.report'].with_context(
+            lang=partner.lang or self.env.lang)._render_qweb_pdf(report.report_name, self.ids)
+        filename = self.with_context(lang=partner.lang or self.env.lang).env._(
+            "Notice %(name)s.pdf", name=self.name).replace('/', '-')
+        attachment = self.env['ir.attachment'].sudo().create({
             'name': filename, 'raw': content, 'res_model': self._name, 'res_id': self.id,
             'mimetype': 'application/pdf'})
-        body = self.env._(
-            "Notice to %(debtor)s: its credits of %(amount)s (%(words)s) will be deducted as uncollectable "
-            "(LISR art. 27 fr. XV).", debtor=partner.name,
-            amount=f'{self.amount_total:,.2f} {self.currency_id.name}', words=self._amount_in_words())
-        by_email = bool(partner.email)
+        reminder = Reminder._queue_document(account, channel, attachment, self)
         self.message_post(
-            body=body, attachment_ids=attachment.ids, partner_ids=partner.ids if by_email else [],
-            subject=self.env._("Notice of deduction of uncollectable credits"),
-            message_type='comment', subtype_xmlid='mail.mt_comment' if by_email else 'mail.mt_note')
-        now = fields.Datetime.now()
-        local = pytz.utc.localize(now).astimezone(pytz.timezone(partner._cobranza_timezone() or cw.DEFAULT_TZ))
-        self.env['cobranza.contact.log'].sudo().create({
-            'date': now, 'local_time': local.strftime('%Y-%m-%d %H:%M %Z'),
-            'company_id': self.company_id.id, 'partner_id': partner.id, 'account_id': self.account_id.id,
-            'move_ids': [fields.Command.set(self.line_ids.move_id.ids)],
-            'channel': 'email' if by_email else 'letter',
-            'recipient': partner.email if by_email else partner.contact_address,
-            'template': 'cobranza_mx.report_cobranza_dictamen_notice',
-            'body': body, 'result': 'sent',
-            'detail': self.env._("Dictamen notice %(name)s", name=self.name),
-        })
-        self.write({'notice_date': fields.Date.context_today(self)})
+            body=self.env._("Notice of deduction to %(debtor)s: %(queued)s", debtor=partner.name,
+                            queued=reminder._document_queued_message()),
+            attachment_ids=attachment.ids, subtype_xmlid='mail.mt_note')
         return attachment
+
+    def _notice_reminder(self):
+        """The last notice reminder of this dictamen."""
+        self.ensure_one()
+        return self.env['cobranza.reminder'].sudo().search(
+            [('document_ref', '=', f'{self._name},{self.id}')], order='id desc', limit=1)
+
+    # ------------------------------------------------------------------
+    # As the source of a document reminder
+    # ------------------------------------------------------------------
+    def _cobranza_document_moves(self):
+        self.ensure_one()
+        return self.sudo().line_ids.move_id or self.sudo().move_ids
+
+    def _cobranza_document_label(self):
+        self.ensure_one()
+        return self.env._("Notice of deduction of uncollectable credits %(name)s", name=self.name)
+
+    def _cobranza_document_due(self, _reminder):
+        return True
+
+    def _cobranza_document_sent(self, reminder):
+        """The notice reached the debtor: the date the dictamen and the SAT list show."""
+        self.ensure_one()
+        self.sudo().notice_date = fields.Date.context_today(self, reminder.sent_at)

@@ -16,7 +16,7 @@ PLANNING_FIELDS = frozenset({'active', 'policy_id', 'trigger', 'offset_hours', '
 
 # Placeholders of SMS texts and WhatsApp template parameters.
 PLACEHOLDERS = ('partner', 'invoices', 'amount', 'due_date', 'company', 'company_phone', 'portal_url', 'days',
-                'promise_amount', 'promise_date', 'visit_date', 'visit_time')
+                'promise_amount', 'promise_date', 'visit_date', 'visit_time', 'document')
 
 # What a rule's moment is counted from. Invoice rules are planned per invoice (its due date); the
 # others per event (the promise's date, the confirmed visit's day) or on demand (the statement).
@@ -76,7 +76,8 @@ class CobranzaReminderRule(models.Model):
     sms_body = fields.Text(
         string="SMS Text", translate=True,
         help="Placeholders: {partner} {invoices} {amount} {due_date} {days} {company} {company_phone} {portal_url}; "
-             "promise rules also {promise_amount} {promise_date}, visit rules {visit_date} {visit_time}.")
+             "promise rules also {promise_amount} {promise_date}, visit rules {visit_date} {visit_time}, "
+             "document rules {document}.")
     whatsapp_template = fields.Char(string="WhatsApp Template", help="Name of the approved template.")
     whatsapp_language = fields.Char(string="WhatsApp Language", default='es_MX')
     whatsapp_params = fields.Char(

@@ -508,8 +508,8 @@ class CobranzaReminder(models.Model):
         if partner[f'cobranza_optout_{channel}']:
             return None, because('opted_out')
         preferred = partner.cobranza_preferred_channel
-        if preferred and preferred != channel and self[0].rule_id[f'channel_{preferred}'] \
-                and not partner[f'cobranza_optout_{preferred}']:
+        if preferred and preferred != channel and self._honours_preferred_channel() \
+                and self[0].rule_id[f'channel_{preferred}'] and not partner[f'cobranza_optout_{preferred}']:
             return None, because('other_channel', channel=preferred)
         if channel == 'email':
             if not partner.email:
@@ -523,6 +523,10 @@ class CobranzaReminder(models.Model):
         if not (partner.street and partner.city):
             return None, because('no_address')
         return ', '.join(filter(None, [partner.street, partner.city, partner.state_id.name, partner.zip])), None
+
+    def _honours_preferred_channel(self):
+        """Whether this group is skipped when its debtor prefers another channel its rule has."""
+        return True
 
     def _next_allowed_by_cap(self, context, window, tz_name, cap):
         """None when the daily cap of this debtor and channel allows a message now, else the next moment.

@@ -3,14 +3,15 @@ import binascii
 import io
 
 import xlsxwriter
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import html2plaintext
 
 from ..tools import cfdi_retenciones
 from .cobranza_withholding import WITHHOLDING_STATES
 
 AMOUNT_TOLERANCE = 0.01
+# The reminder of the missing certificates: e-mail listing the months, else a text message.
+WITHHOLDING_REMINDER_CHANNELS = ('email', 'whatsapp', 'sms')
 
 
 class CobranzaWithholdingCertificate(models.Model):
@@ -207,37 +208,45 @@ class CobranzaWithholdingCertificate(models.Model):
                             ('state', '=', 'expected')], order='period')
 
     def action_send_reminder(self):
-        """E-mail each customer the list of its missing certificates, and log every e-mail in the contact log."""
+        """Remind each customer of its missing certificates through the reminder engine (e-mail listing the
+        months, else SMS or WhatsApp), inside its contact window, logged in the contact log."""
         missing = self.filtered(lambda c: c.state == 'expected')
         if not missing:
             raise UserError(self.env._("Select missing (expected) certificates."))
-        template = self.env.ref('cobranza_mx.mail_template_withholding_certificate_reminder')
-        logs = self.env['cobranza.contact.log']
+        Reminder = self.env['cobranza.reminder']
+        reminders = Reminder.browse()
         for (company, partner), certs in missing.grouped(lambda c: (c.company_id, c.partner_id)).items():
-            if not partner.email:
-                logs |= logs.sudo().create(self._reminder_log_vals(company, partner, certs, 'skipped',
-                                                                   self.env._("The customer has no e-mail.")))
-                continue
+            account = self.env['cobranza.account'].sudo().browse(
+                self.env['cobranza.account']._ensure_accounts(company, partner.ids)[partner.id])
+            channel = Reminder._document_channel(account, 'withholding', WITHHOLDING_REMINDER_CHANNELS)
+            if not channel:
+                raise UserError(self.env._(
+                    "%(customer)s can be reached neither by e-mail nor by SMS or WhatsApp: complete its contact "
+                    "details.", customer=partner.name))
             first = certs.sorted('period')[0]
-            mail_id = template.with_company(company).send_mail(
-                first.id, email_values={'recipient_ids': [Command.set(partner.ids)]})
-            mail = self.env['mail.mail'].sudo().browse(mail_id)
-            first.message_post(body=self.env._("Reminder of the missing withholding certificates sent to %(email)s.",
-                                               email=partner.email))
-            logs |= logs.sudo().create(self._reminder_log_vals(company, partner, certs, 'queued', '',
-                                                               body=mail.body_html, recipient=partner.email,
-                                                               template=template.name))
-        return logs
+            month = fields.Date.context_today(self).strftime('%Y-%m')
+            reminder = Reminder._queue_document(account, channel, None, first, key=f'withholding:{month}')
+            first.message_post(body=self.env._("Reminder of the missing withholding certificates: %(queued)s",
+                                               queued=reminder._document_queued_message()))
+            reminders |= reminder
+        return reminders
 
-    def _reminder_log_vals(self, company, partner, certs, result, detail, body=None, recipient=None, template=None):
-        periods = ', '.join(certs.sorted('period').mapped('period'))
-        return {
-            'company_id': company.id, 'partner_id': partner.id, 'channel': 'email', 'result': result,
-            'recipient': recipient or partner.email or '', 'template': template or '',
-            'body': html2plaintext(body) if body else False,
-            'detail': detail or self.env._("Missing withholding certificates: %(periods)s", periods=periods),
-            'move_ids': [Command.set(certs.withholding_ids.move_id.ids)],
-        }
+    # As the source of a document reminder ----------------------------------------------------------------
+
+    def _cobranza_document_moves(self):
+        """The invoices whose payments the customer withheld from, for the certificates still missing."""
+        self.ensure_one()
+        return self._missing_of_partner().withholding_ids.move_id
+
+    def _cobranza_document_label(self):
+        self.ensure_one()
+        return ', '.join(self._missing_of_partner().mapped('period'))
+
+    def _cobranza_document_due(self, reminder):
+        return bool(reminder._document_missing_certificates())
+
+    def _cobranza_document_sent(self, _reminder):
+        return True
 
     def action_export_xlsx(self):
         """Download these certificates (e.g. the missing ones) as an XLSX workbook."""

@@ -23,3 +23,4 @@ from . import test_dictamen
 from . import test_dictamen_report
 from . import test_agreements
 from . import test_bank_matching_currency
+from . import test_reminder_documents

@@ -3,6 +3,7 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
+from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -234,14 +235,25 @@ class TestDictamenFlow(DictamenCommon):
         self.assertIn('E-mail / Failed: 1', dictamen.contact_summary)
         self.assertIn('SMS / Delivered: 1', dictamen.contact_summary)
         self.assertEqual(dictamen.account_id, account)
-        # The notice goes by e-mail through the chatter, with the PDF, and is logged.
+        # The notice goes through the reminder engine: queued with its PDF, e-mailed and logged by the reminders'
+        # cron inside the debtor's window (only the notice's rule here: the daily cap counts every e-mail).
         self.customer_a.email = 'pagos@abarrotes.example.com'
-        attachment = dictamen.action_send_notice() or dictamen._send_notice()
-        log = Log.search([('partner_id', '=', self.customer_a.id), ('template', '=',
-                                                                   'cobranza_mx.report_cobranza_dictamen_notice')])
-        self.assertEqual(len(log), 2)
-        self.assertEqual(set(log.mapped('channel')), {'email'})
-        self.assertEqual(dictamen.notice_date, date.today())
+        self.env['cobranza.reminder.rule'].search([('trigger', '!=', 'document')]).active = False
+        with freeze_time('2026-06-16 17:00:00'):
+            attachment = dictamen._send_notice()
+            with self.assertRaisesRegex(UserError, 'already on its way'):
+                dictamen.action_send_notice()
+        reminders = self.env['cobranza.reminder'].sudo().search(
+            [('document_ref', '=', f'cobranza.dictamen,{dictamen.id}')], order='id')
+        self.assertEqual(reminders.mapped('channel'), ['email'])
+        self.assertEqual(reminders.document_attachment_id, attachment)
+        self.assertFalse(dictamen.notice_date)
+        with freeze_time('2026-06-16 17:01:00'), self.enter_registry_test_mode():
+            self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').method_direct_trigger()
+        log = Log.search([('partner_id', '=', self.customer_a.id), ('reminder_id', 'in', reminders.ids)])
+        self.assertEqual((log.channel, log.result, log.recipient), ('email', 'queued', 'pagos@abarrotes.example.com'))
+        self.assertEqual(reminders.mail_id.attachment_ids, attachment)
+        self.assertEqual(dictamen.notice_date, date(2026, 6, 16))
         self.assertTrue(dictamen.message_ids.filtered(lambda m: attachment in m.attachment_ids))
 
     def test_write_off_closes_and_reverses(self):

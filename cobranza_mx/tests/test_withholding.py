@@ -1,6 +1,7 @@
 import base64
 from datetime import date
 
+from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
@@ -300,13 +301,20 @@ class TestWithholdingCertificate(WithholdingCommon):
     def test_missing_reminder_logged_and_exported(self):
         self._short_payment()
         cert = self.Certificate.search([('partner_id', '=', self.customer_a.id)])
-        logs = cert.with_user(self.supervisor).action_send_reminder()
+        # Through the reminder engine: queued by the button, e-mailed and logged by the reminders' cron.
+        with freeze_time('2026-07-06 17:00:00'):
+            reminder = cert.with_user(self.supervisor).action_send_reminder().sudo()
+        self.assertEqual((reminder.channel, reminder.state, reminder.partner_id),
+                         ('email', 'scheduled', self.customer_a))
+        with freeze_time('2026-07-06 17:01:00'), self.enter_registry_test_mode():
+            self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').method_direct_trigger()
+        logs = reminder.log_ids
         self.assertEqual(len(logs), 1)
         self.assertEqual((logs.channel, logs.result, logs.partner_id, logs.recipient),
                          ('email', 'queued', self.customer_a, 'pagos@laesperanza.example.com'))
         self.assertIn('2026-06', logs.body)
-        mail = self.env['mail.mail'].search([('recipient_ids', 'in', self.customer_a.ids)], order='id desc', limit=1)
-        self.assertIn('CFDI de Retenciones', mail.subject)
+        self.assertIn('CFDI de Retenciones', reminder.mail_id.subject)
+        self.assertEqual(reminder.mail_id.email_to, 'pagos@laesperanza.example.com')
         action = cert.action_export_xlsx()
         attachment = self.env['ir.attachment'].browse(int(action['url'].split('/')[3].split('?')[0]))
         self.assertEqual(attachment.raw[:2], b'PK')
