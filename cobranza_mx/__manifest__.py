@@ -78,5 +78,8 @@
         'data/cobranza_agreement_data.xml',
         'report/cobranza_agreement_report.xml',
         'views/cobranza_agreement_views.xml',
+        'data/cobranza_stage_written_off_data.xml',
+        'views/cobranza_account_return_views.xml',
+        'wizards/cobranza_account_return_wizard_views.xml',
     ],
 }

@@ -74,3 +74,5 @@ from . import cobranza_agreement_restructure
 from . import cobranza_agreement_condonation
 from . import cobranza_agreement_log
 from . import cobranza_reminder_agreement
+from . import cobranza_run_restructure
+from . import cobranza_account_return

@@ -22,3 +22,5 @@ from . import test_udi_rate
 from . import test_dictamen
 from . import test_dictamen_report
 from . import test_agreements
+from . import test_dictamen_stage
+from . import test_account_return
