@@ -56,7 +56,8 @@ class CobranzaAgreement(models.Model):
                                  ondelete='restrict', check_company=True, tracking=True)
     partner_id = fields.Many2one(related='account_id.partner_id', store=True, string="Debtor", index=True)
     company_id = fields.Many2one(related='account_id.company_id', store=True, index=True)
-    # The invoices' currency when they share one (a restructure of USD invoices is in USD), else the company's.
+    # A restructure is in its invoices' currency when they share one (USD invoices: a USD schedule); a payment
+    # agreement in the company's, as it always was.
     currency_id = fields.Many2one('res.currency', compute='_compute_currency_id', store=True)
     collector_id = fields.Many2one(related='account_id.collector_id', string="Collector")
     policy_id = fields.Many2one('cobranza.policy', compute='_compute_policy_id', store=True, readonly=False)
@@ -102,11 +103,12 @@ class CobranzaAgreement(models.Model):
         for agreement in self:
             agreement.policy_id = agreement.account_id._cobranza_policy() if agreement.account_id else False
 
-    @api.depends('move_ids.currency_id', 'company_id')
+    @api.depends('move_ids.currency_id', 'company_id', 'agreement_type')
     def _compute_currency_id(self):
         for agreement in self:
             currencies = agreement.move_ids.currency_id
-            agreement.currency_id = currencies if len(currencies) == 1 else agreement.company_id.currency_id
+            agreement.currency_id = currencies if agreement.agreement_type == 'restructure' and len(currencies) == 1 \
+                else agreement.company_id.currency_id
 
     @api.depends('policy_id')
     def _compute_interest_rate(self):

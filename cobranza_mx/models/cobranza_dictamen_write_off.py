@@ -183,7 +183,10 @@ class CobranzaPolicy(models.Model):
         if stage:
             return stage
         default = self.env.ref('cobranza_mx.stage_written_off', raise_if_not_found=False)
+        if default:
+            # A copy keeps the name in every language ("Incobrable").
+            return default.sudo().copy({'policy_id': self.id, 'code': WRITTEN_OFF})
         return self.env['cobranza.stage'].sudo().create({
-            'name': default.name if default else self.env._("Uncollectable (written off)"),
-            'policy_id': self.id, 'code': WRITTEN_OFF, 'days_from': 9999, 'sequence': 60, 'fold': True,
+            'name': self.env._("Uncollectable (written off)"), 'policy_id': self.id, 'code': WRITTEN_OFF,
+            'days_from': 9999, 'sequence': 60, 'fold': True,
         })

@@ -2,6 +2,7 @@
 import base64
 import io
 import re
+import unicodedata
 import zipfile
 from datetime import datetime, time, timedelta
 
@@ -73,7 +74,8 @@ class CobranzaAccountReturnWizard(models.TransientModel):
                 "No account of %(client)s has an approved or written-off dictamen between %(start)s and %(end)s.",
                 client=self.client_id.name, start=self.date_from, end=self.date_to))
         today = fields.Date.context_today(self)
-        slug = re.sub(r'[^A-Za-z0-9]+', '_', self.client_id.name or '').strip('_') or 'client'
+        ascii_name = unicodedata.normalize('NFKD', self.client_id.name or '').encode('ascii', 'ignore').decode()
+        slug = re.sub(r'[^A-Za-z0-9]+', '_', ascii_name).strip('_') or 'client'
         period = f'{self.date_from:%Y%m%d}_{self.date_to:%Y%m%d}'
         xlsx = self._xlsx(dictamenes, today)
         archive = self._zip(dictamenes)
