@@ -83,6 +83,8 @@ class TestDictamenWrittenOffStage(DictamenCommon):
         self._written_off()
         stage = self.invoice_1.cobranza_stage_id
         self.assertEqual((stage.code, stage.policy_id), ('written_off', policy))
+        self.assertNotEqual(stage, self.stage_written_off)
+        self.assertEqual(stage.name, self.stage_written_off.name)
         self.assertEqual(self.account.stage_id, stage)
         run = self.env['cobranza.run']._run_for_company(self.company, run_date=date(2026, 6, 17))
         self.assertEqual(run.closed_count, 0)
