@@ -80,5 +80,8 @@
         'views/cobranza_agreement_views.xml',
         'data/cobranza_reminder_document_data.xml',
         'views/cobranza_reminder_document_views.xml',
+        'data/cobranza_stage_written_off_data.xml',
+        'views/cobranza_account_return_views.xml',
+        'wizards/cobranza_account_return_wizard_views.xml',
     ],
 }

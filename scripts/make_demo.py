@@ -391,3 +391,65 @@ def _setup_document_reminders(env):
 if __name__ == '__main__' and globals().get('env') is not None:
     _setup_document_reminders(globals()['env'])
     globals()['env'].cr.commit()
+
+
+def _setup_returns_and_broken_restructure(env):
+    """Agency mode and broken restructures (issues 16 and 17): the accounts of a client handed back with their
+    dictamen (XLSX and ZIP kept as attachments of the client), and a broken restructure collected by its
+    installments' due dates."""
+    from datetime import timedelta  # noqa: PLC0415 (the shell script keeps its imports with their use)
+
+    company = env['cobranza.portfolio.generator']._setup_mexican_company()
+    today = date.today()
+    Agreement = env['cobranza.agreement']
+    if not Agreement.search_count([('company_id', '=', company.id), ('agreement_type', '=', 'restructure'),
+                                   ('state', '=', 'broken')], limit=1):
+        supervisor = env['res.users'].search([('login', '=', 'supervisor')], limit=1) or env.user
+        covered = Agreement.search([('company_id', '=', company.id), ('state', 'in', ('to_approve', 'active'))])
+        accounts = env['cobranza.account'].search([
+            ('company_id', '=', company.id), ('open_invoice_count', '>=', 1), ('stage_code', '!=', 'written_off'),
+        ], order='total_due desc', limit=60)
+        account = next((account for account in accounts if account.invoice_ids and all(
+            not m.cobranza_excluded and not m.cobranza_promise_open and m.currency_id == company.currency_id
+            and m not in covered.move_ids for m in account.invoice_ids)), None)
+        if account:
+            restructure = Agreement.with_user(supervisor).create({
+                'account_id': account.id, 'agreement_type': 'restructure', 'date': today - timedelta(days=70),
+                'move_ids': [(6, 0, account.invoice_ids.sorted('invoice_date_due')[:2].ids)],
+                'installment_count': 3, 'first_date': today - timedelta(days=60), 'frequency': 'monthly'})
+            restructure.action_generate_installments()
+            restructure.with_user(supervisor).action_confirm()
+            restructure._update_installments(today)
+            env['cobranza.run']._run_for_company(company)
+            entry = restructure.restructure_move_id
+            print(f'Broken restructure: {restructure.name} {restructure.state}, entry {entry.name} collected in '
+                  f'stage {entry.cobranza_stage_id.name} ({(today - restructure.installment_ids[0].date).days} days '
+                  f'after its oldest unpaid installment)')
+    client = env['res.partner'].search([('name', '=', 'Financiera Progreso del Bajío S.A. de C.V.')], limit=1)
+    if client:
+        print('Return to the client: kept as it is.')
+        return
+    client = env['res.partner'].create({'name': 'Financiera Progreso del Bajío S.A. de C.V.', 'is_company': True,
+                                        'vat': 'FPB0101019X4', 'city': 'León', 'country_id': env.ref('base.mx').id})
+    dictamenes = env['cobranza.dictamen'].search([('company_id', '=', company.id),
+                                                 ('state', 'in', ('approved', 'written_off'))])
+    others = env['cobranza.account'].search([('company_id', '=', company.id), ('client_id', '=', False),
+                                             ('segment_id.code', '=', 'AGENCY')], limit=30)
+    (dictamenes.account_id | others).write({'client_id': client.id})
+    if not dictamenes:
+        print('Return to the client: no approved or written-off dictamen.')
+        return
+    admin = env.ref('base.user_admin')
+    wizard = env['cobranza.account.return.wizard'].with_user(admin).with_company(company).create({
+        'company_id': company.id, 'client_id': client.id, 'date_from': today - timedelta(days=31),
+        'date_to': today})
+    wizard.action_generate()
+    for name, data in ((wizard.xlsx_name, wizard.xlsx_file), (wizard.zip_name, wizard.zip_file)):
+        env['ir.attachment'].create({'name': name, 'datas': data, 'res_model': 'res.partner', 'res_id': client.id})
+    print(f'Return to the client {client.name}: {wizard.account_count} accounts returned with their dictamen '
+          f'({wizard.xlsx_name}, {wizard.zip_name} attached to the client)')
+
+
+if __name__ == '__main__' and globals().get('env') is not None:
+    _setup_returns_and_broken_restructure(globals()['env'])
+    globals()['env'].cr.commit()

@@ -79,3 +79,5 @@ from . import ir_qweb
 from . import cobranza_reminder_document
 from . import cobranza_agreement_document
 from . import cobranza_account_documents
+from . import cobranza_run_restructure
+from . import cobranza_account_return

@@ -56,7 +56,9 @@ class CobranzaAgreement(models.Model):
                                  ondelete='restrict', check_company=True, tracking=True)
     partner_id = fields.Many2one(related='account_id.partner_id', store=True, string="Debtor", index=True)
     company_id = fields.Many2one(related='account_id.company_id', store=True, index=True)
-    currency_id = fields.Many2one(related='company_id.currency_id')
+    # A restructure is in its invoices' currency when they share one (USD invoices: a USD schedule); a payment
+    # agreement in the company's, as it always was.
+    currency_id = fields.Many2one('res.currency', compute='_compute_currency_id', store=True)
     collector_id = fields.Many2one(related='account_id.collector_id', string="Collector")
     policy_id = fields.Many2one('cobranza.policy', compute='_compute_policy_id', store=True, readonly=False)
     move_ids = fields.Many2many(
@@ -101,6 +103,13 @@ class CobranzaAgreement(models.Model):
         for agreement in self:
             agreement.policy_id = agreement.account_id._cobranza_policy() if agreement.account_id else False
 
+    @api.depends('move_ids.currency_id', 'company_id', 'agreement_type')
+    def _compute_currency_id(self):
+        for agreement in self:
+            currencies = agreement.move_ids.currency_id
+            agreement.currency_id = currencies if agreement.agreement_type == 'restructure' and len(currencies) == 1 \
+                else agreement.company_id.currency_id
+
     @api.depends('policy_id')
     def _compute_interest_rate(self):
         for agreement in self:
@@ -108,7 +117,7 @@ class CobranzaAgreement(models.Model):
 
     @api.onchange('move_ids')
     def _onchange_move_ids(self):
-        self.amount_total = sum(self.move_ids.mapped('amount_residual_signed'))
+        self.amount_total = self._moves_due(self.move_ids)
 
     @api.depends('installment_ids.amount', 'installment_ids.interest', 'installment_ids.date', 'amount_paid', 'date')
     def _compute_amounts(self):
@@ -142,7 +151,7 @@ class CobranzaAgreement(models.Model):
                 vals['name'] = self.env['ir.sequence'].sudo().next_by_code('cobranza.agreement') or '/'
         agreements = super().create(vals_list)
         for agreement in agreements.filtered(lambda a: not a.amount_total and a.move_ids):
-            agreement.amount_total = sum(agreement.move_ids.mapped('amount_residual_signed'))
+            agreement.amount_total = agreement._moves_due(agreement.move_ids)
         for agreement in agreements:
             agreement._log_step('agreement_proposed', self.env._(
                 "%(type)s %(name)s proposed for %(amount)s", type=agreement._type_label(), name=agreement.name,
@@ -269,7 +278,7 @@ class CobranzaAgreement(models.Model):
             raise ValidationError(self.env._(
                 "The installments pay %(principal)s of the debt, not the %(total)s covered: adjust them.",
                 principal=self._format(principal), total=self._format(self.amount_total)))
-        if self.currency_id.compare_amounts(self.amount_total, sum(self.move_ids.mapped('amount_residual_signed'))) > 0:
+        if self.currency_id.compare_amounts(self.amount_total, self._moves_due(self.move_ids)) > 0:
             raise ValidationError(self.env._("The debt covered is more than what is due on the invoices."))
         if min(self.installment_ids.mapped('date')) < self.date:
             raise ValidationError(self.env._("No installment can be due before the agreement's date."))
@@ -304,7 +313,7 @@ class CobranzaAgreement(models.Model):
             raise UserError(self.env._("%(invoices)s are excluded from collection (dispute, legal hold...): "
                                        "resolve that first.", invoices=', '.join(busy.mapped('name'))))
         today = fields.Date.context_today(self)
-        self.sudo().write({'activation_date': today, 'residual_at_start': sum(moves.mapped('amount_residual_signed'))})
+        self.sudo().write({'activation_date': today, 'residual_at_start': self._moves_due(moves)})
         # The entry closes the invoices before the agreement is active: that is no payment to allocate.
         if self.agreement_type == 'restructure':
             self._restructure_post()
@@ -324,6 +333,7 @@ class CobranzaAgreement(models.Model):
         invoice = self.env['account.move'].sudo().with_company(self.company_id).create({
             'move_type': 'out_invoice', 'partner_id': self.partner_id.id, 'invoice_date': self.date,
             'invoice_date_due': max(self.installment_ids.mapped('date')), 'invoice_payment_term_id': False,
+            'currency_id': self.currency_id.id,
             'invoice_origin': self.name,
             'invoice_line_ids': [fields.Command.create({
                 'name': self.env._("Interest of payment agreement %(name)s", name=self.name), 'quantity': 1,
@@ -332,7 +342,7 @@ class CobranzaAgreement(models.Model):
         invoice.action_post()
         invoice.cobranza_account_id = self.account_id
         self.sudo().write({'interest_move_id': invoice.id, 'move_ids': [fields.Command.link(invoice.id)],
-                           'residual_at_start': self.residual_at_start + invoice.amount_residual_signed})
+                           'residual_at_start': self.residual_at_start + self._moves_due(invoice)})
 
     def _exclude_moves(self, exclude):
         """Exclude the covered invoices from the run (reason *agreement*), or include them again."""
@@ -351,10 +361,12 @@ class CobranzaAgreement(models.Model):
         self.ensure_one()
         if self.agreement_type == 'restructure' and self.restructure_move_id:
             lines = self.installment_ids.restructure_line_id
-            return sum(lines.mapped('balance')) - sum(lines.mapped('amount_residual'))
-        paid = self.residual_at_start - sum(self.move_ids.sudo().mapped('amount_residual_signed'))
-        # A condonation granted on these invoices meanwhile is not a payment.
-        paid -= self.env['cobranza.condonation'].sudo()._amount_applied_on(self.move_ids, self.activation_date)
+            return sum(lines.mapped('amount_currency')) - sum(lines.mapped('amount_residual_currency'))
+        paid = self.residual_at_start - self._moves_due(self.move_ids.sudo())
+        # A condonation granted on these invoices meanwhile is not a payment (condonations are in the company's
+        # currency).
+        if self.currency_id == self.company_id.currency_id:
+            paid -= self.env['cobranza.condonation'].sudo()._amount_applied_on(self.move_ids, self.activation_date)
         return max(self.currency_id.round(paid), 0.0)
 
     def _update_installments(self, today, allow_break=True):
@@ -399,7 +411,7 @@ class CobranzaAgreement(models.Model):
         self.ensure_one()
         late = self.installment_ids.filtered(lambda i: i.state == ta.LATE).sorted('date')[:1]
         self.sudo().write({'state': 'broken', 'end_date': today})
-        self._release()
+        self._release(broken=True)
         detail = self.env._("%(name)s broken: installment %(number)s of %(amount)s due on %(date)s is unpaid "
                             "after %(days)s days of grace", name=self.name, number=late.sequence,
                             amount=self._format(late.amount - late.paid_amount), date=late.date,
@@ -413,12 +425,18 @@ class CobranzaAgreement(models.Model):
                                           summary=self.env._("Payment agreement broken"), note=detail,
                                           user_id=user.id)
 
-    def _release(self):
-        """The agreement ends unkept: its reminders stop, a restructure is undone, the invoices are collected."""
+    def _release(self, broken=False):
+        """The agreement ends unkept: its reminders stop and the invoices are collected. A cancelled restructure
+        is undone; a ``broken`` one stays, and the daily run collects its installment lines by their dates."""
         self.ensure_one()
         self.env['cobranza.reminder'].sudo()._agreement_reminders_cancel(self.installment_ids)
         if self.agreement_type == 'restructure' and self.restructure_move_id and not self.restructure_reversal_id:
-            self._restructure_unwind()
+            if broken:
+                self._log_step('restructure_collected', self.env._(
+                    "Restructure %(name)s broken: its entry %(entry)s stays and the daily run collects its "
+                    "installments by their due dates", name=self.name, entry=self.restructure_move_id.name))
+            else:
+                self._restructure_unwind()
         self._exclude_moves(False)
 
     @api.model
@@ -452,6 +470,13 @@ class CobranzaAgreement(models.Model):
     # ------------------------------------------------------------------
     def _format(self, amount):
         return format_amount(self.env, amount, self.currency_id)
+
+    def _moves_due(self, moves):
+        """What is due on ``moves`` in the agreement's currency."""
+        self.ensure_one()
+        if self.currency_id and self.currency_id != self.company_id.currency_id:
+            return sum(moves.mapped('amount_residual'))
+        return sum(moves.mapped('amount_residual_signed'))
 
     def _type_label(self):
         return dict(self._fields['agreement_type']._description_selection(self.env))[self.agreement_type]

@@ -19,6 +19,7 @@ AGREEMENT_RESULTS = [
     ('condonation_approved', 'Condonation approved'),
     ('condonation_applied', 'Condonation applied'),
     ('condonation_cancelled', 'Condonation cancelled'),
+    ('restructure_collected', 'Broken restructure collected by its installments'),
 ]
 
 

@@ -34,24 +34,27 @@ class CobranzaAgreement(models.Model):
             raise UserError(self.env._("There is no miscellaneous journal for the restructure entry: set one on the "
                                        "policy %(policy)s.", policy=self.policy_id.name))
         old_lines = self._restructure_receivables()
-        if old_lines.filtered(lambda line: line.currency_id != company.currency_id):
-            raise UserError(self.env._("Only invoices in %(currency)s can be restructured.",
-                                       currency=company.currency_id.name))
+        currency = self.currency_id
+        if old_lines.currency_id != currency:
+            raise UserError(self.env._("The invoices of a restructure must all be in one currency (%(currencies)s).",
+                                       currencies=', '.join(old_lines.currency_id.mapped('name'))))
         receivable = old_lines[:1].account_id
         label = self.env._("Restructure %(name)s", name=self.name)
         vals = [{'name': self.env._("%(label)s: closes %(invoice)s", label=label, invoice=line.move_id.name),
-                 'account_id': line.account_id.id, 'partner_id': self.partner_id.id,
-                 'debit': 0.0, 'credit': line.amount_residual}
+                 'account_id': line.account_id.id, 'partner_id': self.partner_id.id, 'currency_id': currency.id,
+                 'amount_currency': -line.amount_residual_currency, 'balance': -line.amount_residual}
                 for line in old_lines]
         installments = self.installment_ids.sorted(lambda i: (i.date, i.sequence, i.id))
         vals += [{'name': self.env._("%(label)s: installment %(number)s", label=label, number=installment.sequence),
-                  'account_id': receivable.id, 'partner_id': self.partner_id.id, 'debit': installment.amount,
-                  'credit': 0.0, 'date_maturity': installment.date}
-                 for installment in installments]
+                  'account_id': receivable.id, 'partner_id': self.partner_id.id, 'date_maturity': installment.date,
+                  'currency_id': currency.id, 'amount_currency': installment.amount, 'balance': balance}
+                 for installment, balance in zip(installments, self._restructure_balances(old_lines, installments),
+                                                 strict=True)]
         if self.amount_interest:
             vals.append({'name': self.env._("%(label)s: interest", label=label), 'partner_id': self.partner_id.id,
                          'account_id': self.policy_id.with_company(company).agreement_interest_account_id.id,
-                         'debit': 0.0, 'credit': self.amount_interest})
+                         'currency_id': currency.id, 'amount_currency': -self.amount_interest,
+                         'balance': -self._restructure_interest_balance()})
         entry = self.env['account.move'].sudo().with_company(company).create({
             'move_type': 'entry', 'journal_id': journal.id, 'date': fields.Date.context_today(self),
             'ref': label, 'partner_id': self.partner_id.id,
@@ -61,7 +64,8 @@ class CobranzaAgreement(models.Model):
         closing = entry._cobranza_closing_lines()
         for old, new in zip(old_lines, closing, strict=True):
             (old | new).reconcile()
-        opening = entry.line_ids.filtered(lambda line: line.debit and line.account_id == receivable)
+        opening = entry.line_ids.filtered(lambda line: line.date_maturity and line.balance > 0
+                                          and line.account_id == receivable)
         for installment, line in zip(installments, opening, strict=True):
             installment.sudo().restructure_line_id = line
         self.sudo().restructure_move_id = entry
@@ -69,6 +73,28 @@ class CobranzaAgreement(models.Model):
             "%(label)s posted (%(entry)s): %(count)s invoices closed, %(installments)s installments opened",
             label=label, entry=entry.name, count=len(self.move_ids), installments=len(installments)))
         return entry
+
+    def _restructure_interest_balance(self):
+        """The interest in the company currency, at today's rate (the interest is earned now)."""
+        return self.currency_id._convert(self.amount_interest, self.company_id.currency_id, self.company_id,
+                                         fields.Date.context_today(self))
+
+    def _restructure_balances(self, old_lines, installments):
+        """Each installment line's balance in the company currency: its principal at the invoices' own rate (the
+        receivable moves at its carrying value, no exchange difference is booked by the restructure) plus its
+        interest at today's rate; the last line takes the rounding, so that the entry balances exactly."""
+        company_currency = self.company_id.currency_id
+        carrying = sum(old_lines.mapped('amount_residual'))
+        in_currency = sum(old_lines.mapped('amount_residual_currency'))
+        interest_total = self._restructure_interest_balance() if self.amount_interest else 0.0
+        rate = carrying / in_currency if in_currency else 1.0
+        principals = [company_currency.round(i.principal * rate) for i in installments]
+        interests = [company_currency.round(self.currency_id._convert(
+            i.interest, company_currency, self.company_id, fields.Date.context_today(self))) for i in installments]
+        if principals:
+            principals[-1] = company_currency.round(carrying - sum(principals[:-1]))
+            interests[-1] = company_currency.round(interest_total - sum(interests[:-1]))
+        return [principal + interest for principal, interest in zip(principals, interests, strict=True)]
 
     def _restructure_unwind(self):
         """Reverse the restructure entry; payments on its installments go back onto the invoices."""
@@ -110,4 +136,5 @@ class AccountMove(models.Model):
 
     def _cobranza_closing_lines(self):
         """The receivable lines of this restructure entry that close the old invoices (its credits)."""
-        return self.line_ids.filtered(lambda line: line.credit and line.account_id.account_type == 'asset_receivable')
+        return self.line_ids.filtered(
+            lambda line: line.balance < 0 and line.account_id.account_type == 'asset_receivable')

@@ -47,22 +47,27 @@ class CobranzaRun(models.Model):
         in the same statement; the stage actions cron executes them
         (:meth:`cobranza.stage.action._process_queue`).
         """
+        # The invoices written off by a dictamen count for the stage only (the most advanced): nothing is
+        # due on them, and the account stays Uncollectable while they are written off.
         aggregates = self.env.execute_query(SQL(
             """
             SELECT m.cobranza_account_id,
                    (ARRAY_AGG(m.cobranza_stage_id ORDER BY array_position(%(codes)s::varchar[], s.code::varchar)
                                 DESC, s.days_from DESC, s.id DESC) FILTER (WHERE s.id IS NOT NULL))[1],
-                   SUM(m.amount_residual_signed),
-                   COALESCE(SUM(m.amount_residual_signed) FILTER (WHERE m.invoice_date_due < %(date)s), 0),
-                   GREATEST(MAX(%(date)s::date - m.invoice_date_due), 0),
-                   COUNT(*),
+                   COALESCE(SUM(%(residual)s) FILTER (WHERE m.cobranza_dictamen_id IS NULL), 0),
+                   COALESCE(SUM(%(overdue)s) FILTER (WHERE m.cobranza_dictamen_id IS NULL), 0),
+                   GREATEST(MAX(%(date)s::date - %(due)s) FILTER (WHERE m.cobranza_dictamen_id IS NULL), 0),
+                   COUNT(*) FILTER (WHERE m.cobranza_dictamen_id IS NULL),
                    MIN(m.cobranza_next_action_date)
               FROM account_move m
          LEFT JOIN cobranza_stage s ON s.id = m.cobranza_stage_id
-             WHERE %(open)s AND m.cobranza_account_id IS NOT NULL
+             WHERE m.cobranza_account_id IS NOT NULL
+               AND (%(open)s OR (m.company_id = %(company)s AND m.cobranza_dictamen_id IS NOT NULL
+                                 AND m.cobranza_stage_id IS NOT NULL))
           GROUP BY m.cobranza_account_id
             """,
-            date=self.date, codes=list(STAGE_CODES), open=self._open_invoices_sql()))
+            date=self.date, codes=list(STAGE_CODES), open=self._open_invoices_sql(), company=self.company_id.id,
+            due=self._due_sql(), residual=self._residual_sql(), overdue=self._overdue_sql()))
         current = {row[0]: row[1:] for row in self.env.execute_query(SQL(
             """
             SELECT id, %(figures)s

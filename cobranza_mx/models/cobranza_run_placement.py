@@ -13,7 +13,7 @@ from odoo import models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
-from ..tools.stages import sort_rules
+from ..tools.stages import WRITTEN_OFF, sort_rules
 from .account_move import RUN_MOVE_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -39,15 +39,19 @@ class CobranzaRun(models.Model):
         for policy in self.env['cobranza.policy'].browse(override_ids - set(rules_by_policy)).exists():
             rules_by_policy[policy.id] = sort_rules(policy.stage_ids._as_rules())
         rules = [(policy_id, rule) for policy_id, policy_rules in rules_by_policy.items() for rule in policy_rules]
+        stages = self.env['cobranza.stage'].search([('code', '!=', False)])
+        # The written-off stages place no invoice, but the accounts' figures need their rank.
+        rule_by_id = {rule.id: rule for rule in stages.filtered(lambda s: s.code == WRITTEN_OFF)._as_rules(False)}
+        rule_by_id.update({rule.id: rule for _policy_id, rule in rules})
         return {
-            'rule_by_id': {rule.id: rule for _policy_id, rule in rules},
+            'rule_by_id': rule_by_id,
             'rules_sql': SQL(
                 "SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::numeric[], %s::int4[])"
                 " AS r(policy_id, stage_id, days_from, min_amount, sequence)",
                 [p for p, _r in rules], [r.id for _p, r in rules], [r.days_from for _p, r in rules],
                 [r.min_amount for _p, r in rules], [r.sequence for _p, r in rules]),
             'policy_sql': self._policy_case(policies),
-            'stage_names': {stage.id: stage.name for stage in self.env['cobranza.stage'].search([])},
+            'stage_names': {stage.id: stage.name for stage in stages},
             'stages_with_actions': set(self.env['cobranza.stage.action'].search([('active', '=', True)]).stage_id.ids),
         }
 
@@ -117,8 +121,8 @@ class CobranzaRun(models.Model):
             """
             WITH rules AS (%(rules)s),
             batch AS (
-                SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date_due AS due,
-                       m.amount_residual_signed AS residual, %(date)s::date - m.invoice_date_due AS days,
+                SELECT m.id, m.commercial_partner_id AS partner_id, %(due)s AS due,
+                       %(residual)s AS residual, %(date)s::date - %(due)s AS days,
                        COALESCE(m.cobranza_excluded, FALSE) AS excluded,
                        m.cobranza_account_id AS old_account, m.cobranza_policy_id AS old_policy,
                        m.cobranza_stage_id AS old_stage, m.cobranza_stage_date AS old_stage_date,
@@ -209,7 +213,7 @@ class CobranzaRun(models.Model):
             """,
             rules=context['rules_sql'], policy=context['policy_sql'], date=self.date,
             open=self._open_invoices_sql(), selection=selection,
-            run=self.id, history_insert=HISTORY_INSERT,
+            run=self.id, history_insert=HISTORY_INSERT, due=self._due_sql(), residual=self._residual_sql(),
         ))
         self.env['account.move'].invalidate_model(RUN_MOVE_FIELDS)
         if changed:
@@ -253,18 +257,22 @@ class CobranzaRun(models.Model):
         } for move_id, old, new in messages])
 
     def _close_left_invoices(self, context):
-        """Invoices that were in collection and are now paid, cancelled or fully credited leave it."""
+        """Invoices that were in collection and are now paid, cancelled or fully credited leave it; those written
+        off by a dictamen stay in the written-off stage."""
         rows = self.env.execute_query(SQL(
             """
             UPDATE account_move m
                SET cobranza_stage_id = NULL, cobranza_stage_date = NULL, cobranza_next_action_date = NULL
               FROM account_move old
              WHERE m.id = old.id AND m.company_id = %(company)s AND m.cobranza_stage_id IS NOT NULL
+               -- Written off by a dictamen: they stay in their stage (Uncollectable) until the reversal.
+               AND m.cobranza_dictamen_id IS NULL
                AND NOT (%(open)s)
          RETURNING m.id, m.cobranza_account_id, old.cobranza_stage_id,
-                   %(date)s::date - m.invoice_date_due, m.amount_residual_signed
+                   %(date)s::date - %(due)s, %(residual)s
             """,
-            company=self.company_id.id, open=self._open_invoices_sql(), date=self.date))
+            company=self.company_id.id, open=self._open_invoices_sql(), date=self.date, due=self._due_sql(),
+            residual=self._residual_sql()))
         if not rows:
             return
         self.env['account.move'].invalidate_model(RUN_MOVE_FIELDS)

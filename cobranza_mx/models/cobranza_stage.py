@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..tools.stages import STAGE_RANK, StageRule
+from ..tools.stages import STAGE_RANK, WRITTEN_OFF, StageRule
 
 STAGE_CODE_SELECTION = [
     ('preventive', 'Preventive'),
@@ -8,6 +8,7 @@ STAGE_CODE_SELECTION = [
     ('extrajudicial', 'Extrajudicial'),
     ('judicial', 'Judicial'),
     ('uncollectable', 'Uncollectable (candidate)'),
+    (WRITTEN_OFF, 'Uncollectable (written off)'),
 ]
 
 
@@ -37,8 +38,10 @@ class CobranzaStage(models.Model):
     _days_positive_amount = models.Constraint(
         'CHECK(min_amount >= 0)', 'The minimum amount of a stage cannot be negative.')
 
-    def _as_rules(self):
+    def _as_rules(self, placed_only=True):
+        """The stages as the run's rules; the written-off stage (``placed_only``) is no rule: only a write-off
+        puts invoices there."""
         return [
             StageRule(stage.id, stage.days_from, stage.min_amount, stage.sequence, STAGE_RANK[stage.code])
-            for stage in self
+            for stage in self if not (placed_only and stage.code == WRITTEN_OFF)
         ]

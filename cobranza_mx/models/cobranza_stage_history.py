@@ -30,4 +30,6 @@ class CobranzaStageHistory(models.Model):
         ('run', 'Daily run'),
         ('manual', 'Manual'),
         ('closed', 'Left collection'),
+        ('write_off', 'Written off'),
+        ('write_off_reversed', 'Write-off reversed'),
     ], readonly=True, default='run')

@@ -24,3 +24,5 @@ from . import test_dictamen_report
 from . import test_agreements
 from . import test_bank_matching_currency
 from . import test_reminder_documents
+from . import test_dictamen_stage
+from . import test_account_return

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from freezegun import freeze_time
 from odoo import Command
@@ -236,23 +236,53 @@ class TestAgreements(AgreementCommon):
         self.assertEqual(self._results(agreement), ['agreement_proposed', 'restructure_posted', 'agreement_active',
                                                     'restructure_reversed', 'agreement_cancelled'])
 
-    def test_restructure_paid_installments_then_broken_unwinds(self):
+    def test_restructure_broken_is_collected_by_its_installments(self):
         agreement = self._confirm(self._agreement(agreement_type='restructure', count=3))
+        entry = agreement.sudo().restructure_move_id
         first = agreement.installment_ids[0]
         self._pay_lines(first.restructure_line_id, 1000.0, date(2026, 6, 20))
         self.assertEqual(first.state, 'paid')
         with self.assertRaisesRegex(UserError, 'payments'):
             agreement.with_user(self.supervisor).action_reverse_restructure()
+        # While active: the invoices are excluded (and closed), the entry is not collected.
+        run = self._run(date(2026, 7, 20))
+        self.assertFalse(entry.cobranza_stage_id)
+        self.assertEqual(set((self.invoice_a | self.invoice_a2).mapped('cobranza_exclusion_reason')), {'agreement'})
         self._cron('cobranza_mx.ir_cron_cobranza_agreements', date(2026, 7, 26))
         self.assertEqual(agreement.state, 'broken')
-        self.assertTrue(agreement.restructure_reversal_id)
+        self.assertFalse(agreement.restructure_reversal_id, "the new schedule stays: it is the debt")
+        self.assertEqual(entry.state, 'posted')
+        self.assertIn('restructure_collected', self._results(agreement))
         moves = self.invoice_a | self.invoice_a2
-        # The payment made on the restructure goes back to the oldest invoice.
-        self.assertEqual(moves.mapped('amount_residual'), [0.0, 2000.0])
-        self.assertFalse(self.invoice_a2.cobranza_excluded)
+        self.assertEqual(moves.mapped('amount_residual'), [0.0, 0.0], "the old invoices stay closed")
+        self.assertFalse(any(moves.mapped('cobranza_excluded')))
+        # The run places the entry by its oldest unpaid installment (20 July: 7 days), not by the old invoices'
+        # due dates (6 May: 82 days, extrajudicial).
         run = self._run(date(2026, 7, 27))
         self.assertEqual(run.excluded_count, 0)
-        self.assertEqual(self.invoice_a2.cobranza_stage_id, self.stage_administrative)
+        self.assertEqual(entry.cobranza_account_id, self.account_a)
+        self.assertEqual(entry.cobranza_stage_id, self.stage_administrative)
+        self.assertEqual(entry.cobranza_next_action_date, date(2026, 7, 20) + timedelta(days=61))
+        self.assertFalse(moves.cobranza_stage_id)
+        self.assertEqual(self.account_a.stage_id, self.stage_administrative)
+        self.assertEqual(self.account_a.total_due, 2000.0)
+        self.assertEqual(self.account_a.total_overdue, 1000.0, "only the installment of 20 July is overdue")
+        self.assertEqual(self.account_a.oldest_overdue_days, 7)
+        # 62 days after 20 July: extrajudicial, with both open installments overdue.
+        self._run(date(2026, 9, 20))
+        self.assertEqual(entry.cobranza_stage_id, self.stage_extrajudicial)
+        self.assertEqual(self.account_a.stage_id, self.stage_extrajudicial)
+        self.assertEqual(self.account_a.total_overdue, 2000.0)
+        # Paid: the oldest unpaid installment is the third (20 August); then nothing is due and it leaves.
+        self._pay_lines(agreement.installment_ids[1].restructure_line_id, 1000.0, date(2026, 9, 21))
+        self._run(date(2026, 9, 22))
+        self.assertEqual(self.account_a.oldest_overdue_days, 33)
+        self.assertEqual(entry.cobranza_stage_id, self.stage_administrative)
+        self._pay_lines(agreement.installment_ids[2].restructure_line_id, 1000.0, date(2026, 9, 23))
+        run = self._run(date(2026, 9, 24))
+        self.assertEqual(run.closed_count, 1)
+        self.assertFalse(entry.cobranza_stage_id)
+        self.assertEqual(self.account_a.total_due, 0.0)
 
 
 @tagged('post_install', '-at_install')
@@ -403,3 +433,58 @@ class TestAgreementReport(AgreementCommon):
         agreement.with_user(self.collector_1).write({'signed_document': b'JVBERi0xLjQKJSVFT0YK',
                                                      'signed_document_name': 'convenio_firmado.pdf'})
         self.assertEqual(self._results(agreement)[-1], 'agreement_signed')
+
+
+@tagged('post_install', '-at_install')
+class TestUsdRestructure(AgreementCommon):
+    """A restructure of USD invoices: the entry in dollars (amount_currency), at the invoices' carrying value."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.usd = cls.env.ref('base.USD')
+        cls.usd.active = True
+        cls.env['res.currency.rate'].create([
+            {'name': date(2026, 5, 1), 'rate': 1 / 18.5, 'currency_id': cls.usd.id, 'company_id': cls.company.id},
+            {'name': date(2026, 6, 10), 'rate': 1 / 19.0, 'currency_id': cls.usd.id, 'company_id': cls.company.id},
+        ])
+        cls.invoice_usd = cls._invoice(cls.customer_c, date(2026, 5, 20), amount=1000.0, currency=cls.usd,
+                                       invoice_date=date(2026, 5, 6))
+        cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.today)
+
+    def test_usd_restructure_balances_and_reverses(self):
+        self.assertAlmostEqual(self.invoice_usd.amount_residual_signed, 18500.0, places=2)
+        agreement = self._agreement(user=self.supervisor, moves=self.invoice_usd, agreement_type='restructure',
+                                    count=2)
+        self.assertEqual(agreement.currency_id, self.usd)
+        self.assertEqual(agreement.amount_total, 1000.0, "the debt in the invoices' currency")
+        self.assertEqual(agreement.installment_ids.mapped('amount'), [500.0, 500.0])
+        self._confirm(agreement)
+        self.assertEqual(agreement.state, 'active')
+        entry = agreement.sudo().restructure_move_id
+        lines = entry.line_ids
+        self.assertEqual(lines.currency_id, self.usd)
+        self.assertAlmostEqual(sum(lines.mapped('debit')), sum(lines.mapped('credit')), places=2)
+        self.assertAlmostEqual(sum(lines.mapped('amount_currency')), 0.0, places=2)
+        opening = agreement.sudo().installment_ids.restructure_line_id
+        self.assertEqual(opening.mapped('amount_currency'), [500.0, 500.0])
+        self.assertEqual(opening.mapped('balance'), [9250.0, 9250.0], "at the invoice's rate: no exchange difference")
+        self.assertEqual(opening.mapped('date_maturity'), [date(2026, 6, 20), date(2026, 7, 20)])
+        self.assertEqual(self.invoice_usd.amount_residual, 0.0, "closed by the restructure")
+        self.assertFalse(entry.line_ids.filtered(lambda line: line.account_id.account_type == 'asset_receivable'
+                                                 and line.balance < 0 and not line.reconciled))
+        # Reversed while nothing is paid: the USD invoice is due again, in dollars and at its own rate.
+        with freeze_time('2026-06-17 17:00:00'):
+            agreement.with_user(self.supervisor).action_reverse_restructure()
+        self.assertEqual(agreement.state, 'cancelled')
+        self.assertEqual(agreement.sudo().restructure_reversal_id.reversed_entry_id, entry)
+        self.assertEqual(self.invoice_usd.amount_residual, 1000.0)
+        self.assertAlmostEqual(self.invoice_usd.amount_residual_signed, 18500.0, places=2)
+        # A new restructure is paid in dollars, installment by installment.
+        again = self._confirm(self._agreement(user=self.supervisor, moves=self.invoice_usd,
+                                              agreement_type='restructure', count=2))
+        first = again.sudo().installment_ids[0]
+        self._pay_lines(first.restructure_line_id, 500.0, date(2026, 6, 20))
+        self.assertEqual(first.state, 'paid')
+        self.assertEqual(again.amount_paid, 500.0)
+        self.assertEqual(again.state, 'active')

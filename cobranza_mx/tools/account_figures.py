@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .aging import aging_bucket
-from .stages import STAGE_CODES, priority_score
+from .stages import STAGE_CODES, WRITTEN_OFF, priority_score
 
 # The columns of cobranza_account the run writes, in the order of the tuples below.
 ACCOUNT_FIGURES = (
@@ -35,10 +35,13 @@ def account_figures(run_date, stage_id, rank, totals, old_stage_id=None, old_sta
     stage_date = old_stage_date if old_stage_id == stage_id else (run_date if stage_id else None)
     total_overdue = float(totals.total_overdue)
     oldest_overdue_days = totals.oldest_overdue_days
+    code = STAGE_CODES[rank] if rank is not None else None
+    # Written off: out of collection, last in every worklist whatever the stage's rank.
+    priority_rank = -1 if rank is None or code == WRITTEN_OFF else rank
     return (
-        stage_id, STAGE_CODES[rank] if rank is not None else None, stage_date, float(totals.total_due), total_overdue,
+        stage_id, code, stage_date, float(totals.total_due), total_overdue,
         oldest_overdue_days, totals.open_invoice_count, aging_bucket(oldest_overdue_days),
-        priority_score(total_overdue, oldest_overdue_days, -1 if rank is None else rank),
+        priority_score(total_overdue, oldest_overdue_days, priority_rank),
         totals.next_action_date, run_date,
     )
 

@@ -7,8 +7,10 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# Order of the stage families, from the least to the most advanced.
-STAGE_CODES = ('preventive', 'administrative', 'extrajudicial', 'judicial', 'uncollectable')
+# Order of the stage families, from the least to the most advanced. ``written_off`` is no rule of the
+# run: the write-off of a dictamen puts the credits there, and the run leaves them there.
+WRITTEN_OFF = 'written_off'
+STAGE_CODES = ('preventive', 'administrative', 'extrajudicial', 'judicial', 'uncollectable', WRITTEN_OFF)
 STAGE_RANK = {code: rank for rank, code in enumerate(STAGE_CODES)}
 
 

@@ -7,3 +7,4 @@ from . import cobranza_payment_proof_reject_wizard
 from . import cobranza_udi_import_wizard
 from . import cobranza_dictamen_candidate_wizard
 from . import cobranza_dictamen_sat_wizard
+from . import cobranza_account_return_wizard

@@ -9,6 +9,7 @@ from ...tools.account_figures import (
     closed_account_figures,
     figures_changed,
 )
+from ...tools.stages import STAGE_RANK, WRITTEN_OFF
 
 RUN = date(2026, 6, 15)
 EARLIER = date(2026, 5, 1)
@@ -77,3 +78,14 @@ class TestAccountFigures(TestCase):
         self.assertTrue(figures_changed(replaced(stored, 'next_action_date', date(2026, 9, 1)), new))
         self.assertFalse(figures_changed(closed_account_figures(EARLIER), closed_account_figures(RUN)))
         self.assertTrue(figures_changed(closed_account_figures(RUN), new))
+
+    def test_written_off_account_is_last_in_the_worklists(self):
+        candidate = as_dict(account_figures(RUN, 5, STAGE_RANK['uncollectable'], InvoiceTotals(0, 0, 0, 0)))
+        written_off = as_dict(account_figures(RUN, 6, STAGE_RANK[WRITTEN_OFF], InvoiceTotals(0, 0, 0, 0)))
+        self.assertEqual(written_off['stage_code'], WRITTEN_OFF)
+        self.assertGreater(candidate['priority'], 0)
+        self.assertLess(written_off['priority'], 0, "below an account without stage")
+        # A new invoice of a written-off debtor counts without the stage's weight.
+        active = as_dict(account_figures(RUN, 6, STAGE_RANK[WRITTEN_OFF], InvoiceTotals(700, 700, 5, 1)))
+        self.assertEqual(active['priority'], as_dict(account_figures(RUN, None, None, InvoiceTotals(700, 700, 5, 1)))
+                         ['priority'])
