@@ -426,10 +426,12 @@ class CobranzaAgreement(models.Model):
                                           user_id=user.id)
 
     def _release(self, broken=False):
-        """The agreement ends unkept: its reminders stop and the invoices are collected. A cancelled restructure
+        """The agreement ends unkept: its reminders stop (but a broken restructure's, whose installments stay the
+        debt) and the invoices are collected. A cancelled restructure
         is undone; a ``broken`` one stays, and the daily run collects its installment lines by their dates."""
         self.ensure_one()
-        self.env['cobranza.reminder'].sudo()._agreement_reminders_cancel(self.installment_ids)
+        if not self._reminds_installments():
+            self.env['cobranza.reminder'].sudo()._agreement_reminders_cancel(self.installment_ids)
         if self.agreement_type == 'restructure' and self.restructure_move_id and not self.restructure_reversal_id:
             if broken:
                 self._log_step('restructure_collected', self.env._(

@@ -8,8 +8,10 @@ occurrence is the installment's id (one per installment, rule and channel). They
 each pass of the reminders' cron, then checked and sent like any other (opt-outs, recipient,
 contact window, daily cap, forbidden language, contact log), but they follow the installment,
 not the invoice: paid installment or agreement no longer active, cancelled; an excluded or
-restructured (closed) invoice does not stop them. A debtor's installment reminders are sent in
-their own message, never grouped with the reminders of other invoices.
+restructured (closed) invoice does not stop them. A broken restructure keeps reminding its unpaid
+installments (its entry stays: they are the debt), each followed by its receivable line. A
+debtor's installment reminders are sent in their own message, never grouped with the reminders of
+other invoices.
 """
 from datetime import timedelta
 
@@ -31,6 +33,41 @@ class CobranzaReminderRule(models.Model):
         string="For Agreement Installments",
         help="Reminds the installments of the policy's active payment agreements (offset from each "
              "installment's date) instead of invoices.")
+
+
+class CobranzaAgreement(models.Model):
+    _inherit = 'cobranza.agreement'
+
+    def _reminds_installments(self):
+        """Whether the unpaid installments of this agreement are reminded: while it is active, and once a
+        restructure is broken, since its entry stays and its installments are the debt."""
+        self.ensure_one()
+        return self.state == 'active' or (
+            self.state == 'broken' and self.agreement_type == 'restructure'
+            and bool(self.restructure_move_id) and not self.restructure_reversal_id)
+
+
+class CobranzaAgreementInstallment(models.Model):
+    _inherit = 'cobranza.agreement.installment'
+
+    def _collected_by_its_line(self):
+        """A broken restructure's installment: no allocation follows it any more, its receivable line does."""
+        self.ensure_one()
+        return self.agreement_id.state == 'broken' and bool(self.restructure_line_id)
+
+    def _reminder_open(self):
+        """Whether something of this installment is still to pay."""
+        self.ensure_one()
+        if self._collected_by_its_line():
+            return not self.restructure_line_id.reconciled
+        return self.state != 'paid'
+
+    def _reminder_amount(self):
+        """What is left to pay of this installment, in the agreement's currency."""
+        self.ensure_one()
+        if self._collected_by_its_line():
+            return self.restructure_line_id.amount_residual_currency
+        return self.residual
 
 
 class CobranzaReminder(models.Model):
@@ -59,9 +96,9 @@ class CobranzaReminder(models.Model):
         window_start = (now - timedelta(hours=max(offsets) + STALE_HOURS + 24)).date()
         window_end = (now - timedelta(hours=min(offsets) - 24)).date()
         installments = self.env['cobranza.agreement.installment'].sudo().search([
-            ('agreement_id.state', '=', 'active'), ('agreement_id.company_id', '=', company.id),
-            ('state', '!=', 'paid'), ('date', '>=', window_start), ('date', '<=', window_end),
-        ])
+            ('agreement_id.state', 'in', ('active', 'broken')), ('agreement_id.company_id', '=', company.id),
+            ('date', '>=', window_start), ('date', '<=', window_end),
+        ]).filtered(lambda i: i.agreement_id._reminds_installments() and i._reminder_open())
         existing = set(self.sudo().search([('installment_id', 'in', installments.ids)]).mapped(
             lambda r: (r.installment_id.id, r.rule_id.id, r.channel)))
         vals_list = []
@@ -105,8 +142,8 @@ class CobranzaReminder(models.Model):
     def _cancel_closed(self):
         own = self.filtered('installment_id')
         others = super(CobranzaReminder, self - own)._cancel_closed() if self - own else self.browse()
-        done = own.filtered(lambda r: r.installment_id.agreement_id.state != 'active'
-                            or r.installment_id.state == 'paid')
+        done = own.filtered(lambda r: not r.installment_id.agreement_id._reminds_installments()
+                            or not r.installment_id._reminder_open())
         for group in done.grouped(lambda r: (r.partner_id, r.channel)).values():
             group._finish('cancelled', reason=because('installment_done'))
         return others | (own - done)
@@ -123,7 +160,7 @@ class CobranzaReminder(models.Model):
             agreement = installment.agreement_id
             values.update({
                 'invoices': agreement.name,
-                'amount': format_amount(env, installment.residual, agreement.currency_id),
+                'amount': format_amount(env, installment._reminder_amount(), agreement.currency_id),
                 'due_date': format_date(env, installment.date),
                 'days': str((fields.Date.context_today(self) - installment.date).days),
             })

@@ -452,6 +452,47 @@ class TestUsdRestructure(AgreementCommon):
                                        invoice_date=date(2026, 5, 6))
         cls.env['cobranza.run']._run_for_company(cls.company, run_date=cls.today)
 
+    def test_broken_restructure_keeps_reminding_its_installments(self):
+        """Broken, a restructure's entry stays the debt: its unpaid installments are still reminded, each
+        followed by its receivable line (paid line: no reminder); a cancelled agreement's stop."""
+        for xmlid in ('reminder_rule_installment_minus_48', 'reminder_rule_installment_due'):
+            self.env.ref(f'cobranza_mx.{xmlid}').active = True
+        agreement = self._confirm(self._agreement(agreement_type='restructure', count=3))
+        first, second, third = agreement.installment_ids
+        self._pay_lines(first.restructure_line_id, 1000.0, date(2026, 6, 20))
+        cron = self.env.ref('cobranza_mx.ir_cron_cobranza_reminders')
+        # 18 July, 48 h before the second installment: reminded while active.
+        with freeze_time(local(TZ, 2026, 7, 18, 10, 0)), self.enter_registry_test_mode():
+            self.assertIs(cron.method_direct_trigger(), True)
+        self.assertEqual(self.Reminder.search([('installment_id', '=', second.id)]).mapped('state'), ['sent'])
+        self._cron('cobranza_mx.ir_cron_cobranza_agreements', date(2026, 7, 26))
+        self.assertEqual(agreement.state, 'broken')
+        # 18 August, 48 h before the third: still reminded, for what its line still owes.
+        with freeze_time(local(TZ, 2026, 8, 18, 10, 0)), self.enter_registry_test_mode():
+            self.assertIs(cron.method_direct_trigger(), True)
+        self.env.invalidate_all()
+        reminder = self.Reminder.search([('installment_id', '=', third.id)])
+        self.assertEqual((reminder.channel, reminder.state), ('email', 'sent'), reminder.reason)
+        self.assertIn(agreement.name, reminder.mail_id.subject)
+        self.assertIn('1,000.00', reminder._placeholders()['amount'])
+        # The third installment's line paid the day before its date: nothing on the date.
+        self._pay_lines(third.restructure_line_id, 1000.0, date(2026, 8, 19))
+        with freeze_time(local(TZ, 2026, 8, 20, 10, 0)), self.enter_registry_test_mode():
+            self.assertIs(cron.method_direct_trigger(), True)
+        self.env.invalidate_all()
+        self.assertEqual(self.Reminder.search([('installment_id', '=', third.id)]), reminder)
+        # A cancelled (non-restructure) agreement's installments are not reminded any more.
+        other = self._confirm(self._agreement(moves=self.invoice_b, user=self.collector_2, count=2,
+                                              first=date(2026, 8, 22)))
+        self.assertEqual(other.state, 'active')
+        self.assertTrue(other._reminds_installments())
+        with freeze_time('2026-08-19 17:00:00'):
+            other.with_user(self.supervisor).action_cancel()
+        self.assertFalse(other._reminds_installments())
+        with freeze_time(local(TZ, 2026, 8, 20, 10, 0)), self.enter_registry_test_mode():
+            self.assertIs(cron.method_direct_trigger(), True)
+        self.assertFalse(self.Reminder.search([('installment_id', 'in', other.installment_ids.ids)]))
+
     def test_usd_restructure_balances_and_reverses(self):
         self.assertAlmostEqual(self.invoice_usd.amount_residual_signed, 18500.0, places=2)
         agreement = self._agreement(user=self.supervisor, moves=self.invoice_usd, agreement_type='restructure',
