@@ -81,3 +81,4 @@ from . import cobranza_agreement_document
 from . import cobranza_account_documents
 from . import cobranza_run_restructure
 from . import cobranza_account_return
+from . import ir_actions_report

@@ -15,6 +15,11 @@ PDF_CHUNK = 25
 # wkhtmltopdf processes at once (system parameter cobranza_mx.pdf_workers): each call mostly waits
 # (report.print_delay, 1 s by default), so several overlap well even on two cores.
 PDF_WORKERS = 4
+# Milliseconds wkhtmltopdf waits for the page's scripts before printing an invoice of the reminders
+# (system parameter cobranza_mx.pdf_print_delay). Odoo waits report.print_delay (1000) for every
+# report, some of which draw with JavaScript; the invoice is static HTML: the second is pure waiting,
+# most of the time of a one-document call.
+PDF_PRINT_DELAY = 200
 # The description of the PDFs this add-on keeps, with the open amount they show.
 PDF_DESCRIPTION = 'cobranza_mx invoice PDF, amount due %s'
 
@@ -105,7 +110,8 @@ class AccountMove(models.Model):
         Odoo's own entry point, so that its checks apply (and, while tests run without
         ``force_report_rendering``, its HTML instead of a PDF).
         """
-        Report = self.env['ir.actions.report'].sudo()
+        delay = self.env['ir.config_parameter'].sudo().get_param('cobranza_mx.pdf_print_delay', PDF_PRINT_DELAY)
+        Report = self.env['ir.actions.report'].sudo().with_context(cobranza_print_delay=int(delay))
         content, kind = Report._pre_render_qweb_pdf(report, moves.ids)
         if kind != 'pdf':
             return Report._get_splitted_report(report, content, kind), 'text/html'

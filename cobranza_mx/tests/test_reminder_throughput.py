@@ -1,5 +1,6 @@
 """Reminders at the providers' speed: batches, claims, the WhatsApp rate limit, PDFs rendered once."""
 import base64
+import io
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ from freezegun import freeze_time
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
+from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
@@ -311,7 +313,17 @@ class TestInvoicePdfs(ThroughputCommon, HttpCase):
             calls.append(len(bodies))
             return original(report_self, bodies, *args, **kwargs)
 
+        delays = []
+        original_args = Report._build_wkhtmltopdf_args
+
+        def recording_args(report_self, *args, **kwargs):
+            command = original_args(report_self, *args, **kwargs)
+            delays.append(command[command.index('--javascript-delay') + 1])
+            return command
+
+        self.env['ir.config_parameter'].sudo().set_param('report.print_delay', '1000')
         with patch.object(Report, '_run_wkhtmltopdf', counting), \
+                patch.object(Report, '_build_wkhtmltopdf_args', recording_args), \
                 patch('odoo.addons.cobranza_mx.models.account_move_reminder.PDF_CHUNK', 10):
             # Not under freezegun: the test server serves wkhtmltopdf the report's assets.
             reminders = self._send_now(NOW)
@@ -327,6 +339,18 @@ class TestInvoicePdfs(ThroughputCommon, HttpCase):
                 self.assertTrue(attachment.raw.startswith(b'%PDF'))
                 self.assertEqual(attachment.res_id, reminder.move_id.id)
                 self.assertEqual(attachment.name, reminder.move_id.name.replace('/', '_') + '.pdf')
+            # Printed after 200 ms, not Odoo's second for every report, and as complete: the same pages
+            # and content as Odoo's own rendering of that invoice (Debian's wkhtmltopdf embeds its text
+            # as glyphs, so the PDFs are compared, not their text).
+            self.assertEqual(set(delays), {'200'})
+            sample = reminders.filtered(lambda r: r.move_id != stored)[0]
+            ours = sample.mail_id.attachment_ids.raw
+            odoo_pdf_raw, _kind = self.env['ir.actions.report'].with_context(force_report_rendering=True) \
+                ._render_qweb_pdf('account.account_invoices', sample.move_id.ids)
+            self.assertEqual(delays[-1], '1000')
+            pages = [len(PdfFileReader(io.BytesIO(raw)).pages) for raw in (ours, odoo_pdf_raw)]
+            self.assertEqual(pages[0], pages[1])
+            self.assertAlmostEqual(len(ours), len(odoo_pdf_raw), delta=len(odoo_pdf_raw) * 0.02)
             # Two days later the due-date reminders reuse the same PDFs: no new rendering.
             calls.clear()
             later = self._send_now(local('America/Mexico_City', 2026, 6, 20, 10, 0)) - reminders
