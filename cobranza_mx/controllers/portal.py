@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -83,11 +83,14 @@ class CobranzaPortal(CustomerPortal):
             account = self._cobranza_account(account_id, token)
         except (AccessError, MissingError) as e:
             return self._cobranza_denied(e)
-        pdf = account._portal_statement_pdf()
-        filename = f"estado_de_cuenta_{account.id}.pdf"
-        return request.make_response(pdf, headers=[
-            ('Content-Type', 'application/pdf'), ('Content-Length', len(pdf)),
-            ('Content-Disposition', f'attachment; filename="{filename}"')])
+        return self._cobranza_file_response(account._portal_statement_pdf(), f"estado_de_cuenta_{account.id}.pdf")
+
+    @staticmethod
+    def _cobranza_file_response(content, filename, mimetype='application/pdf'):
+        """The download of ``content`` as ``filename``."""
+        return request.make_response(content, headers=[
+            ('Content-Type', mimetype), ('Content-Length', len(content)),
+            ('Content-Disposition', content_disposition(filename))])
 
     def _cobranza_post(self, account_id, token, action, success):
         try:

@@ -5,7 +5,6 @@ token of that account, else 403; a document of another account is not found (404
 """
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
-from odoo.http import content_disposition, request
 
 from .portal import CobranzaPortal
 
@@ -20,12 +19,6 @@ class CobranzaDocumentPortal(CobranzaPortal):
             response.qcontext['documents'] = account._portal_documents(token)
         return response
 
-    @staticmethod
-    def _cobranza_pdf_response(content, filename):
-        return request.make_response(content, headers=[
-            ('Content-Type', 'application/pdf'), ('Content-Length', len(content)),
-            ('Content-Disposition', content_disposition(filename))])
-
     @http.route(['/my/cobranza/<int:account_id>/agreement/<int:agreement_id>'], type='http', auth='public',
                 website=True)
     def portal_cobranza_agreement(self, account_id, agreement_id, token=None, **_kw):
@@ -34,7 +27,7 @@ class CobranzaDocumentPortal(CobranzaPortal):
             pdf, filename = account._portal_agreement_pdf(agreement_id)
         except (AccessError, MissingError) as e:
             return self._cobranza_denied(e)
-        return self._cobranza_pdf_response(pdf, filename)
+        return self._cobranza_file_response(pdf, filename)
 
     @http.route(['/my/cobranza/<int:account_id>/document/<int:attachment_id>'], type='http', auth='public',
                 website=True)
@@ -44,7 +37,5 @@ class CobranzaDocumentPortal(CobranzaPortal):
             attachment = account._portal_document(attachment_id)
         except (AccessError, MissingError) as e:
             return self._cobranza_denied(e)
-        return request.make_response(attachment.raw, headers=[
-            ('Content-Type', attachment.mimetype or 'application/octet-stream'),
-            ('Content-Length', len(attachment.raw)),
-            ('Content-Disposition', content_disposition(attachment.name))])
+        return self._cobranza_file_response(attachment.raw, attachment.name,
+                                            attachment.mimetype or 'application/octet-stream')

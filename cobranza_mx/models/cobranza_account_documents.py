@@ -54,12 +54,10 @@ class CobranzaAccount(models.Model):
         return pdf, f"{agreement.name.replace('/', '-')}.pdf"
 
     def _portal_document(self, attachment_id):
-        """The ``ir.attachment`` ``attachment_id`` if it was sent to this debtor by a document reminder, logged as
-        downloaded."""
+        """The ``ir.attachment`` ``attachment_id`` if it was sent to this debtor by a document reminder (the one
+        listed on its portal), logged as downloaded."""
         self.ensure_one()
-        attachment = self.env['cobranza.reminder'].sudo().search([
-            ('account_id', '=', self.id), ('rule_id.trigger', '=', TRIGGER_DOCUMENT),
-            ('document_attachment_id', '=', attachment_id)], limit=1).document_attachment_id
+        attachment = self._portal_sent_attachments().filtered(lambda a: a.id == attachment_id)
         if not attachment:
             raise MissingError(self.env._("This document does not exist."))
         self._log_contact('portal', 'document_downloaded',
