@@ -76,8 +76,8 @@ class CobranzaReminder(models.Model):
                 if item.group._forbidden_outcome(outcomes, terms, mail.subject or '', mail.body_html or ''):
                     refused |= mail
                     continue
-                attachment_rows += [(mail.mail_message_id.id, pdfs[move.id]) for move in item.group.move_id
-                                    if move.id in pdfs]
+                attachment_rows += [(mail.mail_message_id.id, attachment_id)
+                                    for attachment_id in item.group._email_attachment_ids(pdfs)]
                 outcomes.set(item.group, mail_id=mail.id)
                 outcomes.finish(item.group, 'sent', log_result='queued', text=str(mail.body_html or ''))
             sent = [(mail.id, item.recipient) for item, mail in zip(template_items, mails, strict=True)
@@ -95,6 +95,13 @@ class CobranzaReminder(models.Model):
                                    for message_id, attachment_id in attachment_rows)))
             mails.invalidate_recordset(['email_to', 'attachment_ids'])
             refused.unlink()
+
+    def _email_attachment_ids(self, pdfs):
+        """The attachments of this group's e-mail: its invoices' PDFs (``pdfs``, of the batch) when its rule
+        attaches them (an event's e-mail does not, even when another group of the batch has its invoice)."""
+        if not self[0]._attaches_invoice_pdfs():
+            return []
+        return [pdfs[move.id] for move in self.move_id if move.id in pdfs]
 
     # ------------------------------------------------------------------
     # SMS and letters

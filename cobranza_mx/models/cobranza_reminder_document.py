@@ -162,20 +162,10 @@ class CobranzaReminder(models.Model):
             raise UserError(self.env._("%(document)s is already on its way to %(debtor)s by %(channel)s.",
                                        document=source.display_name, debtor=account.partner_id.name,
                                        channel=channel_label))
-        last = Reminder.search([('rule_id', '=', rule.id), ('move_id', '=', moves[0].id), ('channel', '=', channel)],
-                               order='occurrence desc', limit=1)
-        now = fields.Datetime.now()
-        reminder = Reminder.create({
-            'company_id': account.company_id.id, 'partner_id': account.partner_id.id, 'account_id': account.id,
-            'move_id': moves[0].id, 'rule_id': rule.id, 'channel': channel,
-            'occurrence': (last.occurrence + 1) if last else 0, 'due_at': now, 'scheduled_at': now,
-            'grouped_move_ids': [fields.Command.set(moves.ids)],
+        return self._queue_on_demand(account, rule, channel, moves, values={
             'document_attachment_id': attachment.id if attachment else False,
             'document_ref': reference, 'document_key': key or False,
-        })
-        if trigger:
-            self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').sudo()._trigger()
-        return reminder
+        }, trigger=trigger)
 
     def _document_queued_message(self):
         """What the user is told once this document reminder is queued (inside the window or not)."""
@@ -264,16 +254,10 @@ class CobranzaReminder(models.Model):
     def _stop_reasons(self):
         return {**super()._stop_reasons(), 'document_gone': ('cancelled', because('document_gone'))}
 
-    def _queue_emails(self, items, now, outcomes):
+    def _email_attachment_ids(self, pdfs):
         """The e-mail of a document carries its document."""
-        result = super()._queue_emails(items, now, outcomes)
-        for item in items:
-            leader = item.group[0]
-            mail_id = outcomes.values.get(leader.id, {}).get('mail_id')
-            if mail_id and leader.document_attachment_id:
-                self.env['mail.mail'].sudo().browse(mail_id).attachment_ids = [
-                    fields.Command.link(leader.document_attachment_id.id)]
-        return result
+        attachment = self[0].document_attachment_id
+        return [*super()._email_attachment_ids(pdfs), *attachment.ids]
 
     def _send_letter_batch(self, items, now, outcomes, commit=False):
         """The letter of a document is the document itself, printed and mailed."""

@@ -123,6 +123,13 @@ class CobranzaReminder(models.Model):
         if pending:
             raise UserError(self.env._("A statement of account to %(debtor)s is already on its way.",
                                        debtor=account.partner_id.name))
+        return self._queue_on_demand(account, rule, channel, moves)
+
+    @api.model
+    def _queue_on_demand(self, account, rule, channel, moves, values=None, trigger=True):
+        """Create the on-demand reminder of ``rule`` (a statement, a document) to the debtor of ``account`` by
+        ``channel`` about ``moves`` (its invoice the first of them), due now: its next occurrence for that
+        invoice. The reminders' cron is triggered unless ``trigger`` is False."""
         last = self.sudo().search([('rule_id', '=', rule.id), ('move_id', '=', moves[0].id), ('channel', '=', channel)],
                                   order='occurrence desc', limit=1)
         now = fields.Datetime.now()
@@ -130,9 +137,10 @@ class CobranzaReminder(models.Model):
             'company_id': account.company_id.id, 'partner_id': account.partner_id.id, 'account_id': account.id,
             'move_id': moves[0].id, 'rule_id': rule.id, 'channel': channel,
             'occurrence': (last.occurrence + 1) if last else 0, 'due_at': now, 'scheduled_at': now,
-            'grouped_move_ids': [fields.Command.set(moves.ids)],
+            'grouped_move_ids': [fields.Command.set(moves.ids)], **(values or {}),
         })
-        self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').sudo()._trigger()
+        if trigger:
+            self.env.ref('cobranza_mx.ir_cron_cobranza_reminders').sudo()._trigger()
         return reminder
 
     # ------------------------------------------------------------------

@@ -175,6 +175,27 @@ class TestEventReminders(ReminderCommon, MockEmail, MockSMS):
         with self.assertRaisesRegex(UserError, 'no statement-of-account rule'):
             invoice.cobranza_account_id.action_cobranza_send_statement_whatsapp()
 
+    def test_event_email_carries_no_invoice_pdf_of_its_batch(self):
+        """An invoice reminder and a statement of the same debtor and invoice go in one batch: the invoice's
+        PDF is attached to the invoice reminder's e-mail only."""
+        self.rule_email_48.write({'active': True, 'channel_whatsapp': False})
+        self.rule_statement.channel_email = True
+        self.policy.reminder_daily_cap = 5
+        invoice = self._open_invoice(self.customer_a, date(2026, 6, 20))
+        moment = local(TZ, 2026, 6, 18, 10, 0)
+        with freeze_time(moment):
+            self.Reminder._queue_statement(invoice.cobranza_account_id, 'email')
+        with self.mock_mail_gateway():
+            self._cron(moment + timedelta(minutes=1))
+        reminder = self.Reminder.search([('move_id', '=', invoice.id), ('rule_id', '=', self.rule_email_48.id)])
+        [statement] = self._events(trigger='statement')
+        self.assertEqual((reminder.state, statement.state), ('sent', 'sent'))
+        self.assertEqual(statement.move_id, invoice)
+        invoice_pdf = reminder.mail_id.attachment_ids
+        self.assertEqual(len(invoice_pdf), 1)
+        self.assertEqual(invoice_pdf.res_id, invoice.id)
+        self.assertFalse(invoice_pdf & statement.mail_id.attachment_ids)
+
     # -- the link of every reminder -----------------------------------------------------------------------
     def test_invoice_reminder_links_to_the_debtor_portal(self):
         self.rule_sms_24.active = True
